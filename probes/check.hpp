@@ -1,0 +1,76 @@
+#pragma once
+// What a check is and what it found: plain values shared by the probes, the daemon, the status
+// file and the CLI. No I/O here.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace probes {
+
+// The fixed vocabulary of ../shared/contract.md ("Probe reasons").
+enum class Reason {
+  ok,
+  timeout,
+  connection_refused,
+  network_error,
+  servfail,
+  refused,
+  nxdomain,
+  nodata,
+  wrong_answer,
+  bad_response,
+  exit_status,
+};
+inline constexpr Reason kAllReasons[] = {
+    Reason::ok,      Reason::timeout,  Reason::connection_refused, Reason::network_error,
+    Reason::servfail, Reason::refused, Reason::nxdomain,           Reason::nodata,
+    Reason::wrong_answer, Reason::bad_response, Reason::exit_status};
+std::string_view to_string(Reason reason);
+std::optional<Reason> reason_from_string(std::string_view text);
+
+// DNS record types by name ("A", "AAAA", "SOA", "NS", "TXT", "PTR", "CNAME", "MX", ...).
+std::optional<std::uint16_t> qtype_from_string(std::string_view name);
+std::string qtype_to_string(std::uint16_t qtype);
+// RCODE names ("NOERROR", "SERVFAIL", "NXDOMAIN", "REFUSED", ...).
+std::optional<int> rcode_from_string(std::string_view name);
+std::string rcode_to_string(int rcode);
+
+struct Expectation {
+  int rcode = 0;                     // NOERROR
+  std::vector<std::string> answers;  // empty: any answer of the asked type (NOERROR only)
+};
+
+enum class Transport { udp, tcp };
+
+struct DnsCheck {
+  std::string server = "127.0.0.1";  // IPv4 or IPv6 literal
+  std::uint16_t port = 53;
+  std::string qname;                 // absolute or relative; sent as given
+  std::uint16_t qtype = 1;           // A
+  Transport transport = Transport::udp;
+  std::chrono::milliseconds timeout{500};  // whole-probe deadline
+  Expectation expect;
+};
+
+struct ExecCheck {
+  std::vector<std::string> argv;  // argv[0] is the program (PATH is searched), no shell
+  std::chrono::milliseconds timeout{500};
+};
+
+struct CheckResult {
+  bool ok = false;
+  Reason reason = Reason::network_error;
+  std::string detail;                  // human text, e.g. "NOERROR 1 answer", "exit status 3: ..."
+  std::optional<int> rcode;            // when a DNS reply was received
+  std::vector<std::string> answers;    // textual answers of the asked type
+  double rtt_ms = 0.0;                 // round trip (or run time for exec)
+};
+
+// One-line operator hint for a failure reason ("nothing listens on 127.0.0.1:53: is the resolver
+// running? ..."). server/port name the thing; empty for ok.
+std::string hint_for(Reason reason, std::string_view server, std::uint16_t port);
+
+}  // namespace probes

@@ -1,0 +1,29 @@
+#pragma once
+// c-ares driven by the program's single Asio io_context: many probes in flight on one thread.
+#include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+
+#include "probes/check.hpp"
+
+namespace probes {
+
+class DnsProber {
+ public:
+  explicit DnsProber(boost::asio::io_context& io);
+  ~DnsProber();
+  DnsProber(const DnsProber&) = delete;
+  DnsProber& operator=(const DnsProber&) = delete;
+
+  // Sends one query and classifies the outcome. Never throws for network trouble: every failure
+  // is a CheckResult with a reason. The whole probe ends by check.timeout (+ scheduling slack).
+  boost::asio::awaitable<CheckResult> probe(const DnsCheck& check);
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace probes

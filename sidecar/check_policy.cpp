@@ -1,0 +1,40 @@
+#include "sidecar/check_policy.hpp"
+
+#include <algorithm>
+
+namespace sidecar {
+
+bool policy_healthy(const Policy& policy, const std::vector<probes::CheckResult>& results) {
+  auto ok = static_cast<int>(
+      std::count_if(results.begin(), results.end(), [](const auto& r) { return r.ok; }));
+  auto total = static_cast<int>(results.size());
+  switch (policy.kind) {
+    case Policy::Kind::all: return total > 0 && ok == total;
+    case Policy::Kind::any: return ok > 0;
+    case Policy::Kind::quorum: return ok >= policy.quorum && policy.quorum > 0;
+  }
+  return false;
+}
+
+std::string policy_to_string(const Policy& policy) {
+  switch (policy.kind) {
+    case Policy::Kind::all: return "all";
+    case Policy::Kind::any: return "any";
+    case Policy::Kind::quorum: return "quorum " + std::to_string(policy.quorum);
+  }
+  return "all";
+}
+
+std::string failing_summary(const std::vector<CheckConfig>& checks,
+                            const std::vector<probes::CheckResult>& results) {
+  std::string out;
+  for (std::size_t i = 0; i < results.size() && i < checks.size(); ++i) {
+    if (results[i].ok) continue;
+    if (!out.empty()) out += ", ";
+    out += checks[i].name + " " + std::string(probes::to_string(results[i].reason));
+    if (!results[i].detail.empty()) out += " (" + results[i].detail + ")";
+  }
+  return out;
+}
+
+}  // namespace sidecar

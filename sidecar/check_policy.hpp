@@ -1,0 +1,18 @@
+#pragma once
+// The service policy over one round of check results (all / any / quorum). Pure.
+#include <string>
+#include <vector>
+
+#include "probes/check.hpp"
+#include "sidecar/config.hpp"
+
+namespace sidecar {
+
+bool policy_healthy(const Policy& policy, const std::vector<probes::CheckResult>& results);
+std::string policy_to_string(const Policy& policy);  // "all" | "any" | "quorum 2"
+// "local-zone: connection_refused (nothing listens...), control: exit_status" for the failing
+// checks; empty when all passed.
+std::string failing_summary(const std::vector<CheckConfig>& checks,
+                            const std::vector<probes::CheckResult>& results);
+
+}  // namespace sidecar

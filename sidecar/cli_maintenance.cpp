@@ -1,0 +1,95 @@
+#include "sidecar/cli_maintenance.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+#include "sidecar/cli_util.hpp"
+#include "sidecar/config.hpp"
+#include "sidecar/maintenance_file.hpp"
+
+namespace sidecar {
+
+namespace {
+constexpr const char* kUsage =
+    "usage: anycast-sidecar maintenance on|off|show --config FILE [--service NAME] [--reason "
+    "TEXT]\n"
+    "Puts a service (default: all) in or out of maintenance through its maintenance file; the\n"
+    "daemon withdraws (or applies when_disabled) within one interval, and needs `rise` successes\n"
+    "to announce again after `off`.\n";
+
+std::string when(double unix_time) {
+  std::time_t t = static_cast<std::time_t>(unix_time);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+}  // namespace
+
+int run_maintenance_command(const std::vector<std::string>& args) {
+  auto a = parse_args(args, {"--config", "--service", "--reason"}, {"--help"});
+  if (a.has("--help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (!a.error.empty()) return usage_error("maintenance", a.error, kUsage);
+  if (a.positional.size() != 1 ||
+      (a.positional[0] != "on" && a.positional[0] != "off" && a.positional[0] != "show")) {
+    return usage_error("maintenance", "say on, off or show", kUsage);
+  }
+  auto path = a.value("--config");
+  if (!path) return usage_error("maintenance", "--config FILE is required", kUsage);
+  auto loaded = load_config_file(*path);
+  if (!loaded.config) {
+    std::fprintf(stderr, "anycast-sidecar maintenance: %s is invalid (%s); run check-config\n",
+                 path->c_str(), loaded.problems.empty() ? "" : loaded.problems[0].c_str());
+    return 3;
+  }
+  std::vector<const ServiceConfig*> selected;
+  auto service = a.value("--service");
+  std::string known;
+  for (const auto& s : loaded.config->services) {
+    known += (known.empty() ? "" : ", ") + s.name;
+    if (!service || *service == s.name) selected.push_back(&s);
+  }
+  if (selected.empty()) {
+    std::fprintf(stderr, "anycast-sidecar maintenance: no service \"%s\" in %s (known: %s)\n",
+                 service->c_str(), path->c_str(), known.c_str());
+    return 3;
+  }
+  const auto& verb = a.positional[0];
+  int rc = 0;
+  for (const auto* s : selected) {
+    if (verb == "on") {
+      auto reason = a.value("--reason").value_or("maintenance");
+      if (auto err = write_maintenance(s->maintenance_file, reason)) {
+        std::fprintf(stderr, "%s: %s\n", s->name.c_str(), err->c_str());
+        rc = 3;
+      } else {
+        std::printf("%s: maintenance on (%s); the daemon withdraws within %lld ms\n",
+                    s->name.c_str(), reason.c_str(), static_cast<long long>(s->interval.count()));
+      }
+    } else if (verb == "off") {
+      if (auto err = remove_maintenance(s->maintenance_file)) {
+        std::fprintf(stderr, "%s: %s\n", s->name.c_str(), err->c_str());
+        rc = 3;
+      } else {
+        std::printf("%s: maintenance off; announced again after %d successful round%s\n",
+                    s->name.c_str(), s->rise, s->rise == 1 ? "" : "s");
+      }
+    } else {
+      auto m = read_maintenance(s->maintenance_file);
+      if (m) {
+        std::printf("%s: in maintenance since %s: %s (%s)\n", s->name.c_str(),
+                    when(m->since_unix).c_str(), m->reason.c_str(), s->maintenance_file.c_str());
+      } else {
+        std::printf("%s: not in maintenance (%s absent)\n", s->name.c_str(),
+                    s->maintenance_file.c_str());
+      }
+    }
+  }
+  return rc;
+}
+
+}  // namespace sidecar

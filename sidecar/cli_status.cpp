@@ -1,0 +1,112 @@
+#include "sidecar/cli_status.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "sidecar/cli_util.hpp"
+#include "sidecar/config.hpp"
+#include "sidecar/status_verdict.hpp"
+
+namespace sidecar {
+
+namespace {
+constexpr const char* kUsage =
+    "usage: anycast-sidecar status [--config FILE | --status-file FILE] [--json] [--max-age S]\n"
+    "Reads the daemon's status file and says what to act on. Exit 0 every service up and\n"
+    "announced, bridge ok, file fresh; 1 a service in maintenance, rising or falling; 2 a service\n"
+    "down, the ExaBGP bridge stalled or gone, a route not confirmed, or the file older than\n"
+    "--max-age (default 3 x the longest service interval, at least 5 s); 3 file "
+    "missing/unreadable.\n";
+
+constexpr const char* kDefaultConfig = "/etc/anycast-sidecar/config.json";
+
+int unknown(bool as_json, const std::string& message) {
+  if (as_json) {
+    nlohmann::json j = {{"exit_code", 3}, {"verdict", "UNKNOWN"}, {"problems", {message}}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("UNKNOWN: %s\n", message.c_str());
+  }
+  return 3;
+}
+}  // namespace
+
+int run_status_command(const std::vector<std::string>& args) {
+  auto a = parse_args(args, {"--config", "--status-file", "--max-age"}, {"--json", "--help"});
+  if (a.has("--help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (!a.error.empty()) return usage_error("status", a.error, kUsage);
+  if (!a.positional.empty()) return usage_error("status", "unexpected " + a.positional[0], kUsage);
+  bool as_json = a.has("--json");
+  std::optional<double> max_age;
+  if (auto m = a.value("--max-age")) {
+    char* end = nullptr;
+    double v = std::strtod(m->c_str(), &end);
+    if (end == m->c_str() || *end != '\0' || !(v > 0) || v > 1e7) {
+      return usage_error("status", "--max-age takes a positive number of seconds", kUsage);
+    }
+    max_age = v;
+  }
+  std::string status_path;
+  double default_age = 5.0;
+  if (auto sf = a.value("--status-file")) {
+    status_path = *sf;
+  } else {
+    auto config_path = a.value("--config").value_or(kDefaultConfig);
+    auto loaded = load_config_file(config_path);
+    if (!loaded.config) {
+      return unknown(as_json, "cannot use " + config_path + ": " +
+                                  (loaded.problems.empty() ? "invalid" : loaded.problems[0]) +
+                                  " (or pass --status-file FILE)");
+    }
+    status_path = loaded.config->status_file;
+    default_age = std::max(5.0, 3.0 * longest_interval(*loaded.config).count() / 1000.0);
+  }
+  std::ifstream in(status_path);
+  if (!in) {
+    return unknown(as_json, "cannot read the status file " + status_path +
+                                ": is anycast-sidecar running (as ExaBGP's process child)? does "
+                                "its status folder exist?");
+  }
+  // Bounded: a status file is a few KiB; anything huge is not ours and must not eat memory.
+  constexpr std::size_t kMax = 16 * 1024 * 1024;
+  std::string text(kMax + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMax) {
+    return unknown(as_json, "the status file " + status_path +
+                                " is larger than 16 MiB: is the "
+                                "status_file setting pointing at the right file?");
+  }
+  auto status = nlohmann::json::parse(text, nullptr, false);
+  if (status.is_discarded()) {
+    return unknown(as_json, "the status file " + status_path + " is not valid JSON");
+  }
+  if (!a.value("--status-file") || max_age) {
+    // keep default from config
+  } else if (status.contains("services") && status["services"].is_array()) {
+    // Only a status file: the intervals it records give the default staleness bound.
+    double longest = 0;
+    for (const auto& s : status["services"]) {
+      if (s.is_object() && s.contains("interval_ms") && s["interval_ms"].is_number()) {
+        longest = std::max(longest, s["interval_ms"].get<double>() / 1000.0);
+      }
+    }
+    default_age = std::max(5.0, 3.0 * longest);
+  }
+  double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto verdict = judge_status(status, now, max_age.value_or(default_age));
+  if (as_json) {
+    std::printf("%s\n", verdict.json.dump(2).c_str());
+  } else {
+    for (const auto& l : verdict.lines) std::printf("%s\n", l.c_str());
+  }
+  return verdict.exit_code;
+}
+
+}  // namespace sidecar

@@ -1,0 +1,93 @@
+#pragma once
+// The configuration of ../shared/contract.md: loading (JSON with comments), defaults and
+// validation. Pure: takes text, returns values or a list of problems naming field paths.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "exabgp-bridge/route.hpp"
+#include "probes/check.hpp"
+
+namespace sidecar {
+
+struct ExabgpSettings {
+  bool ack = true;
+  std::chrono::milliseconds ack_timeout{5000};
+  std::chrono::milliseconds ping_interval{10000};
+  // exabgp.refresh_ms: re-send the current state of every route this often (0: never).
+  std::chrono::milliseconds refresh{0};
+};
+
+struct CheckConfig {
+  std::string name;
+  enum class Type { dns, exec } type = Type::dns;
+  probes::DnsCheck dns;    // when type == dns (timeout = the service's timeout_ms)
+  probes::ExecCheck exec;  // when type == exec (timeout = the service's timeout_ms)
+};
+
+struct Policy {
+  enum class Kind { all, any, quorum } kind = Kind::all;
+  int quorum = 0;  // when kind == quorum
+  bool operator==(const Policy&) const = default;
+};
+
+// What to do with a route when the service is down or disabled.
+struct Withdraw {
+  bool operator==(const Withdraw&) const = default;
+};
+using RouteAction = std::variant<Withdraw, bridge::Attributes>;  // Attributes: announce with these
+
+struct RouteConfig {
+  bridge::Route route;
+  bridge::Attributes attributes;
+  RouteAction when_down = Withdraw{};
+  RouteAction when_disabled = Withdraw{};
+};
+
+struct Hooks {
+  std::vector<std::string> on_up, on_down, on_disabled;  // argv; empty = none
+};
+
+struct ServiceConfig {
+  std::string name;
+  std::chrono::milliseconds interval{1000};
+  std::chrono::milliseconds fast_interval{200};
+  std::chrono::milliseconds timeout{500};
+  int rise = 3;
+  int fall = 3;
+  std::chrono::milliseconds hold_down{5000};  // min time between two transitions that announce
+  Policy policy;
+  std::string maintenance_file;  // default: <dir of status_file>/<name>.maintenance
+  std::vector<CheckConfig> checks;
+  Hooks hooks;
+  std::chrono::milliseconds hook_timeout{5000};
+  std::vector<RouteConfig> routes;
+  std::size_t transitions_kept = 20;  // in the status file
+};
+
+struct Config {
+  std::string status_file = "/run/anycast-sidecar/status.json";
+  std::string metrics_file;  // empty: none
+  ExabgpSettings exabgp;
+  std::vector<ServiceConfig> services;
+  std::string log_level = "info";  // debug | info | notice | warning | error
+};
+
+struct ConfigResult {
+  std::optional<Config> config;        // set when valid
+  std::vector<std::string> problems;   // one line each: "services[0].routes[1].prefix: ..."
+};
+
+// Parses and validates configuration text. Never throws.
+ConfigResult parse_config(std::string_view text);
+// Reads a file then parse_config; a read failure is one problem naming the file and the fix.
+ConfigResult load_config_file(const std::string& path);
+
+// The longest service interval (used for status --max-age default).
+std::chrono::milliseconds longest_interval(const Config& config);
+
+}  // namespace sidecar

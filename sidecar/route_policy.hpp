@@ -1,0 +1,25 @@
+#pragma once
+// From a service state to the desired ExaBGP command per route. Pure.
+#include <string>
+#include <vector>
+
+#include "sidecar/config.hpp"
+#include "sidecar/state_machine.hpp"
+
+namespace sidecar {
+
+enum class Desired { none, announce, announce_down, withdraw };
+std::string_view to_string(Desired desired);  // "announce" | "announce-down" | "withdraw" | "none"
+
+struct RouteCommand {
+  std::string key;   // bridge::route_key
+  std::string line;  // the ExaBGP command
+  Desired desired = Desired::none;
+};
+
+// UP and FALLING announce with the route's attributes; DISABLED applies when_disabled; RISING and
+// DOWN apply when_down; INIT (no decision yet) sends nothing (desired none).
+Desired desired_for(ServiceState state, const RouteConfig& route);
+std::vector<RouteCommand> commands_for(ServiceState state, const ServiceConfig& service);
+
+}  // namespace sidecar

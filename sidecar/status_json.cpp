@@ -1,0 +1,156 @@
+// Renders the status file of ../shared/contract.md from a snapshot. Keys of the contract keep their
+// names and meaning; extra keys (interval_ms, routes, counters, ...) only add detail.
+#include <cmath>
+
+#include "sidecar/status_model.hpp"
+
+namespace sidecar {
+namespace {
+
+// Unix times with millisecond precision keep the file short and diff-friendly.
+double round_ms(double t) { return std::round(t * 1000.0) / 1000.0; }
+
+nlohmann::json check_json(const CheckView& c) {
+  nlohmann::json j = {{"name", c.name}, {"type", c.type}};
+  if (c.type == "dns") {
+    j["server"] = c.server;
+    j["port"] = c.port;
+    j["qname"] = c.qname;
+    j["qtype"] = c.qtype;
+    j["transport"] = c.transport;
+  } else {
+    j["command"] = c.command;
+  }
+  if (c.last) {
+    j["ok"] = c.last->ok;
+    j["reason"] = std::string(probes::to_string(c.last->reason));
+    j["detail"] = c.last->detail;
+    j["rtt_ms"] = std::round(c.last->rtt_ms * 1000.0) / 1000.0;
+    j["at_unix"] = round_ms(c.at_unix);
+    j["rcode"] = c.last->rcode ? nlohmann::json(probes::rcode_to_string(*c.last->rcode))
+                               : nlohmann::json(nullptr);
+    j["answers"] = c.last->answers;
+  } else {
+    j["ok"] = false;
+    j["reason"] = nullptr;
+    j["detail"] = "not probed yet";
+    j["rtt_ms"] = nullptr;
+    j["at_unix"] = nullptr;
+  }
+  j["consecutive_failures"] = c.consecutive_failures;
+  j["consecutive_successes"] = c.consecutive_successes;
+  return j;
+}
+
+}  // namespace
+
+std::string service_desired(const ServiceView& service) {
+  bool any_announce_down = false;
+  for (const auto& r : service.routes) {
+    if (r.desired == Desired::announce) return "announce";
+    if (r.desired == Desired::announce_down) any_announce_down = true;
+  }
+  return any_announce_down ? "announce-down" : "withdraw";
+}
+
+bool service_announced(const ServiceView& service) {
+  if (service.routes.empty()) return false;
+  for (const auto& r : service.routes) {
+    if (r.desired == Desired::none || !r.confirmed || r.rejected) return false;
+  }
+  return true;
+}
+
+nlohmann::json status_to_json(const StatusSnapshot& s) {
+  nlohmann::json neighbors = nlohmann::json::array();
+  for (const auto& n : s.exabgp.neighbors) {
+    neighbors.push_back({{"peer", n.peer}, {"state", n.state}, {"since_unix", round_ms(n.since_unix)}});
+  }
+  const auto& c = s.exabgp.counters;
+  nlohmann::json exabgp = {
+      {"state", std::string(bridge::to_string(s.exabgp.state))},
+      {"pending_acks", s.exabgp.pending_acks},
+      {"last_ack_unix", s.exabgp.last_ack_unix ? nlohmann::json(round_ms(*s.exabgp.last_ack_unix))
+                                               : nlohmann::json(nullptr)},
+      {"detail", s.exabgp.detail},
+      {"neighbors", neighbors},
+      {"ack", s.exabgp.ack},
+      {"counters",
+       {{"commands_written", c.commands_written},
+        {"route_commands_written", c.route_commands_written},
+        {"pings_written", c.pings_written},
+        {"coalesced", c.coalesced},
+        {"acks_done", c.acks_done},
+        {"acks_error", c.acks_error},
+        {"unexpected_acks", c.unexpected_acks},
+        {"lines_read", c.lines_read},
+        {"unknown_lines", c.unknown_lines},
+        {"long_lines_discarded", c.long_lines_discarded},
+        {"bytes_read", c.bytes_read},
+        {"stalls", c.stalls}}},
+  };
+
+  nlohmann::json services = nlohmann::json::array();
+  for (const auto& svc : s.services) {
+    nlohmann::json checks = nlohmann::json::array();
+    for (const auto& ch : svc.checks) checks.push_back(check_json(ch));
+    nlohmann::json transitions = nlohmann::json::array();
+    for (const auto& t : svc.transitions) {
+      transitions.push_back({{"at_unix", round_ms(t.at_unix)},
+                             {"from", std::string(to_string(t.from))},
+                             {"to", std::string(to_string(t.to))},
+                             {"reason", t.reason}});
+    }
+    nlohmann::json routes = nlohmann::json::array();
+    for (const auto& r : svc.routes) {
+      routes.push_back({{"prefix", r.prefix},
+                        {"next_hop", r.next_hop},
+                        {"desired", std::string(to_string(r.desired))},
+                        {"confirmed", r.confirmed},
+                        {"rejected", r.rejected},
+                        {"command", r.command}});
+    }
+    nlohmann::json by_reason = nlohmann::json::object();
+    for (std::size_t i = 0; i < kReasonCount; ++i) {
+      by_reason[std::string(probes::to_string(probes::kAllReasons[i]))] = svc.probes_by_reason[i];
+    }
+    nlohmann::json maintenance = nullptr;
+    if (svc.maintenance) {
+      maintenance = {{"reason", svc.maintenance->reason},
+                     {"since_unix", round_ms(svc.maintenance->since_unix)}};
+    }
+    services.push_back({
+        {"name", svc.name},
+        {"state", std::string(to_string(svc.state))},
+        {"since_unix", round_ms(svc.since_unix)},
+        {"desired", service_desired(svc)},
+        {"announced", service_announced(svc)},
+        {"maintenance", maintenance},
+        {"checks", checks},
+        {"transitions", transitions},
+        {"routes", routes},
+        {"interval_ms", svc.interval.count()},
+        {"fast_interval_ms", svc.fast_interval.count()},
+        {"rise", svc.rise},
+        {"fall", svc.fall},
+        {"policy", svc.policy},
+        {"rounds", svc.rounds},
+        {"transitions_total", svc.transitions_total},
+        {"probes_by_reason", by_reason},
+    });
+  }
+
+  return {
+      {"schema", 1},
+      {"version", s.version},
+      {"pid", s.pid},
+      {"started_unix", round_ms(s.started_unix)},
+      {"updated_unix", round_ms(s.updated_unix)},
+      {"seq", s.seq},
+      {"exabgp", exabgp},
+      {"services", services},
+      {"log_lines_dropped", s.log_lines_dropped},
+  };
+}
+
+}  // namespace sidecar

@@ -1,0 +1,112 @@
+#pragma once
+// A snapshot of everything the daemon knows, as plain values: the status file and the metrics
+// file are both rendered from it (pure functions), so they can never disagree.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "exabgp-bridge/bridge_core.hpp"
+#include "probes/check.hpp"
+#include "sidecar/route_policy.hpp"
+#include "sidecar/state_machine.hpp"
+
+namespace sidecar {
+
+inline constexpr std::size_t kReasonCount = std::size(probes::kAllReasons);
+
+struct CheckView {
+  std::string name;
+  std::string type;  // "dns" | "exec"
+  std::string server;
+  std::uint16_t port = 0;
+  std::string qname;
+  std::string qtype;
+  std::string transport;
+  std::vector<std::string> command;  // exec
+  std::optional<probes::CheckResult> last;
+  double at_unix = 0;
+  int consecutive_failures = 0;
+  int consecutive_successes = 0;
+};
+
+struct TransitionView {
+  double at_unix = 0;
+  ServiceState from = ServiceState::init;
+  ServiceState to = ServiceState::init;
+  std::string reason;
+};
+
+struct RouteView {
+  std::string prefix;
+  std::string next_hop;
+  Desired desired = Desired::none;
+  bool confirmed = false;
+  bool rejected = false;
+  std::string command;  // the latest line sent for it
+};
+
+struct MaintenanceView {
+  std::string reason;
+  double since_unix = 0;
+};
+
+struct ServiceView {
+  std::string name;
+  ServiceState state = ServiceState::init;
+  double since_unix = 0;
+  std::chrono::milliseconds interval{1000};
+  std::chrono::milliseconds fast_interval{200};
+  int rise = 3, fall = 3;
+  std::string policy;
+  std::optional<MaintenanceView> maintenance;
+  std::vector<CheckView> checks;
+  std::deque<TransitionView> transitions;
+  std::vector<RouteView> routes;
+  std::uint64_t rounds = 0;
+  std::uint64_t transitions_total = 0;
+  std::array<std::uint64_t, kReasonCount> probes_by_reason{};
+};
+
+struct NeighborView {
+  std::string peer;
+  std::string state;
+  double since_unix = 0;
+};
+
+struct BridgeView {
+  bridge::LinkState state = bridge::LinkState::ok;
+  std::size_t pending_acks = 0;
+  std::optional<double> last_ack_unix;
+  std::string detail;
+  std::vector<NeighborView> neighbors;
+  bridge::BridgeCounters counters;
+  bool ack = true;
+};
+
+struct StatusSnapshot {
+  std::string version;
+  long pid = 0;
+  double started_unix = 0;
+  double updated_unix = 0;
+  std::uint64_t seq = 0;
+  BridgeView exabgp;
+  std::vector<ServiceView> services;
+  std::uint64_t log_lines_dropped = 0;
+};
+
+// Service-level summary of the per-route desired states (contract: announce | announce-down |
+// withdraw). INIT sends nothing yet and is reported as "withdraw" with announced false.
+std::string service_desired(const ServiceView& service);
+// ExaBGP acknowledged the current desired state of every route (contract's "announced").
+bool service_announced(const ServiceView& service);
+
+nlohmann::json status_to_json(const StatusSnapshot& snapshot);
+std::string metrics_text(const StatusSnapshot& snapshot);
+
+}  // namespace sidecar

@@ -1,0 +1,154 @@
+"""Measuring tools shared by tests/bench/run: the router's RIB as a timestamped stream, CPU and RSS
+of a process tree from /proc, percentiles, and the two checkers under comparison (ours and
+ExaBGP's own healthcheck) started the same way on one anycast node. Standard library only.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Optional
+
+from labkit import sidecar as sc
+from labkit.bgp import ExaBGP
+from labkit.common import which
+from labkit.resolvers import HEALTH_ADDR, dns_query
+
+PREFIX = "192.0.2.53/32"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def pct(values, p):
+    """The p-th percentile (nearest rank); None for no values."""
+    if not values:
+        return None
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, int(round(p / 100.0 * len(s) + 0.5)) - 1))]
+
+
+def ms(value):
+    return "-" if value is None else f"{value * 1000:.0f}"
+
+
+class RibWatch:
+    """`gobgp monitor global rib -j` in the background: every update for one prefix, stamped with
+    time.monotonic() (and time.time()) when the line arrives. Polling `gobgp global rib` costs
+    about 30 ms per call, the stream well under one."""
+
+    def __init__(self, router, prefix=PREFIX):
+        self.prefix = prefix
+        self.present = False
+        self.events: list[tuple[float, float, bool]] = []  # (monotonic, unix, present)
+        self._cv = threading.Condition()
+        self.proc = subprocess.Popen(
+            [which("gobgp"), "-u", "127.0.0.1", "-p", str(router.api_port), "monitor", "global",
+             "rib", "-j", "--current"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            mono, unix = time.monotonic(), time.time()
+            try:
+                paths = json.loads(line)
+            except ValueError:
+                continue
+            for p in paths if isinstance(paths, list) else []:
+                if p.get("nlri", {}).get("prefix") != self.prefix:
+                    continue
+                present = not p.get("withdrawal", False)
+                with self._cv:
+                    if present != self.present:
+                        self.present = present
+                        self.events.append((mono, unix, present))
+                        self._cv.notify_all()
+
+    def wait(self, present: bool, after: float, timeout: float):
+        """(monotonic, unix) of the first change to `present` at or after `after`; None on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while True:
+                for mono, unix, state in self.events:
+                    if state == present and mono >= after:
+                        return mono, unix
+                if self.present == present and self.events and self.events[-1][0] < after:
+                    return self.events[-1][0], self.events[-1][1]  # already there before `after`
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._cv.wait(left)
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of pid plus everything it has reaped (cutime + cstime): the whole tree as
+    long as the checker waits for what it spawns (both do)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / CLK_TCK
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def wait_answering(resolver, timeout: float = 10.0) -> float:
+    """Tight poll (2 ms) until the resolver answers; returns the monotonic time of the answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if dns_query(resolver.addr, resolver.port, timeout=0.05) is not None:
+            return time.monotonic()
+        time.sleep(0.002)
+    raise TimeoutError(f"{resolver!r} did not answer within {timeout:.0f} s; see its log "
+                       f"{resolver.proc.log_path}")
+
+
+def dig_command(port: int, dig_time_s: int = 1, counter: Optional[Path] = None) -> str:
+    """The healthcheck's shell command: the same question and expectation as our check."""
+    cmd = (f"{which('dig')} @127.0.0.1 -p {port} probe.health.test. A +tries=1 "
+           f"+time={dig_time_s} +short | grep -qx {HEALTH_ADDR}")
+    if counter:  # one byte per check run, for the checks/s count
+        cmd = f"{cmd}; r=$?; printf . >> {counter}; exit $r"
+    return cmd
+
+
+def healthcheck_argv(port: int, interval_s=None, fast_s=None, rise=None, fall=None,
+                     timeout_s=None, counter=None, prefix=PREFIX) -> list[str]:
+    """ExaBGP 4.2's healthcheck as its `process`; None keeps its own default. --withdraw-on-down
+    is always given: without it a failed service is re-announced with MED 1000, not withdrawn."""
+    argv = ["/usr/bin/python3", "-m", "exabgp", "healthcheck", "--silent", "--no-ip-setup",
+            "--withdraw-on-down", "--ip", prefix, "--next-hop", sc.TEST_NEXT_HOP,
+            "--cmd", dig_command(port, counter=counter)]
+    for flag, value in (("--interval", interval_s), ("--fast-interval", fast_s),
+                        ("--rise", rise), ("--fall", fall), ("--timeout", timeout_s)):
+        if value is not None:
+            argv += [flag, str(value)]
+    return argv
+
+
+def start_exabgp(workdir, router, argv, local_addr="127.0.0.1", name="exabgp",
+                 neighbor_changes=True) -> ExaBGP:
+    exabgp = ExaBGP(workdir, local_addr=local_addr, router=router, run=argv, name=name,
+                    neighbor_changes=neighbor_changes)
+    exabgp.start()
+    return exabgp
+
+
+def child_pid(exabgp: ExaBGP, timeout: float = 10.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kids = exabgp.children()
+        if kids:
+            return kids[0]
+        time.sleep(0.02)
+    raise RuntimeError(f"{exabgp!r} has no process child; see {exabgp.log_path}")
