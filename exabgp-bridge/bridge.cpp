@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -50,8 +49,23 @@ Bridge::~Bridge() {
 }
 
 void Bridge::start() {
-  asio::co_spawn(io_, read_loop(), asio::detached);
-  asio::co_spawn(io_, write_loop(), asio::detached);
+  // A loop that dies of an exception (a bug) would stop reading ExaBGP, the very wedge this
+  // bridge exists to prevent: the owner hears of it and shuts down rather than limp on.
+  auto fatal = [this](const char* loop) {
+    return [this, loop](std::exception_ptr e) {
+      if (!e || stopped_) return;
+      std::string what = "unknown exception";
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        what = ex.what();
+      } catch (...) {
+      }
+      if (on_fatal) on_fatal(std::string(loop) + ": " + what);
+    };
+  };
+  asio::co_spawn(io_, read_loop(), fatal("stdin reader"));
+  asio::co_spawn(io_, write_loop(), fatal("stdout writer"));
 }
 
 void Bridge::stop() {

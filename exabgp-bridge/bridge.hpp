@@ -46,6 +46,7 @@ class Bridge {
   std::function<void()> on_eof;       // stdin closed: ExaBGP is gone
   std::function<void()> on_shutdown;  // ExaBGP announced its shutdown
   std::function<void()> on_change;    // neighbor or link state changed
+  std::function<void(const std::string&)> on_fatal;  // a loop ended on an exception (a bug)
 
  private:
   boost::asio::awaitable<void> read_loop();

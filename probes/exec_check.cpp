@@ -113,7 +113,9 @@ asio::awaitable<ProcessOutcome> run_process(
   }
   auto run = std::make_shared<Run>(io);
   bp::environment env = boost::this_process::environment();
-  for (const auto& [k, v] : extra_env) env[k] = v;
+  // set(), not env[k] = v: operator[] looks the key up with std::equal over the key's length and
+  // reads past shorter entries (Boost.Process 1.74, boostorg/process#246, found by ASan).
+  for (const auto& [k, v] : extra_env) env.set(k, v);
   std::vector<std::string> args(argv.begin() + 1, argv.end());
   std::unique_ptr<bp::child> child;
   try {

@@ -18,6 +18,17 @@ namespace {
 using json = nlohmann::json;
 using std::chrono::milliseconds;
 
+// A key as it may appear in a message: a config file may hold any bytes, and a problem line must
+// stay one printable line on the operator's terminal.
+std::string printable(std::string_view key) {
+  std::string out;
+  for (unsigned char ch : key.substr(0, 64)) {
+    out.push_back(ch < 0x20 || ch == 0x7f ? '?' : static_cast<char>(ch));
+  }
+  if (key.size() > 64) out += "...";
+  return out;
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
@@ -70,7 +81,7 @@ class Checker {
           best = std::string(known);
         }
       }
-      add(join(path, k), "unknown key" + (best.empty() ? std::string(" (remove it)")
+      add(join(path, printable(k)), "unknown key" + (best.empty() ? std::string(" (remove it)")
                                                        : " (did you mean \"" + best + "\"?)"));
     }
   }
@@ -522,6 +533,10 @@ ConfigResult parse_config(std::string_view text) {
       result.problems.push_back("(file): not valid JSON at line " + std::to_string(line) +
                                 ", column " + std::to_string(column) + ": " +
                                 (pos == std::string::npos ? what : what.substr(pos)));
+    } catch (const json::exception& e) {
+      // Not a syntax error: a number too large for a double (1e400) is reported as out_of_range.
+      result.problems.push_back(std::string("(file): not valid JSON: ") +
+                                (e.id == 406 ? "a number is too large" : "unreadable value"));
     }
     return result;
   }

@@ -6,7 +6,6 @@
 
 #include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -84,11 +83,16 @@ class Daemon {
       finish(0);
     };
     bridge_.on_change = [this] { status_dirty(); };
+    bridge_.on_fatal = [this](const std::string& what) {
+      // Without the reader ExaBGP would wedge on us: leave now, ExaBGP restarts the sidecar.
+      log::error("internal_error", {{"task", "bridge"}, {"detail", what + "; exiting with status 70"}});
+      finish(70);
+    };
     bridge_.start();
     for (const auto& sc : config_.services) add_service(sc);
-    asio::co_spawn(io_, signal_loop(), asio::detached);
-    asio::co_spawn(io_, status_loop(), asio::detached);
-    if (config_.exabgp.refresh.count() > 0) asio::co_spawn(io_, refresh_loop(), asio::detached);
+    spawn("signals", signal_loop());
+    spawn("status_file", status_loop());
+    if (config_.exabgp.refresh.count() > 0) spawn("refresh", refresh_loop());
     log::notice("started", {{"version", kVersion},
                             {"config", config_path_},
                             {"services", std::to_string(config_.services.size())},
@@ -112,7 +116,32 @@ class Daemon {
     svc->view.since_unix = unix_now();
     refresh_view_config(*svc);
     services_.push_back(svc);
-    asio::co_spawn(io_, service_loop(svc), asio::detached);
+    spawn("service", service_loop(svc));
+  }
+
+  // Every coroutine of the daemon starts here. One that ends with an exception (a bug) must not
+  // vanish silently, as asio::detached would let it, leaving a route announced with nobody
+  // checking it: it is logged, the routes are withdrawn and the daemon exits 70 (EX_SOFTWARE),
+  // after which ExaBGP restarts it.
+  void spawn(const char* task, awaitable<void> coroutine) {
+    asio::co_spawn(io_, std::move(coroutine), [this, task](std::exception_ptr e) {
+      if (!e || finished_) return;
+      std::string what = "unknown exception";
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        what = ex.what();
+      } catch (...) {
+      }
+      log::error("internal_error", {{"task", task},
+                                    {"detail", what + "; withdrawing and exiting with status 70"}});
+      exit_code_after_withdraw_ = 70;
+      if (stopping_) {
+        finish(70);
+      } else {
+        spawn("shutdown", withdraw_all_and_exit());
+      }
+    });
   }
 
   // The parts of the view that come from configuration (kept across reloads otherwise).
@@ -150,19 +179,20 @@ class Daemon {
   }
 
   awaitable<void> service_loop(std::shared_ptr<Service> svc) {
+    // Rounds are planned on a fixed grid (planned += period), not from when the loop woke up:
+    // otherwise every late wake-up, however small, shifts all later rounds and a busy node
+    // quietly runs fewer checks than configured. An overrun restarts the grid at once.
+    auto planned = Clock::now();
     while (!svc->removed && !stopping_) {
-      auto round_start = Clock::now();
       ServiceConfig cfg = svc->cfg;  // a reload may replace svc->cfg while probes are in flight
       auto results = co_await run_checks(prober_, cfg.checks);
       if (svc->removed || stopping_) break;
       decide(*svc, cfg, results);
       status_dirty();
       auto period = wants_fast_interval(svc->machine.state) ? cfg.fast_interval : cfg.interval;
-      // A fixed schedule (not "sleep after work") keeps the probe rate steady; an overrun
-      // starts the next round at once rather than accumulating lag.
-      auto next = round_start + period;
-      if (next < Clock::now()) next = Clock::now();
-      svc->timer.expires_at(next);
+      planned += period;
+      if (auto now = Clock::now(); planned < now) planned = now;
+      svc->timer.expires_at(planned);
       boost::system::error_code ec;
       co_await svc->timer.async_wait(asio::redirect_error(use_awaitable, ec));
     }
@@ -272,7 +302,7 @@ class Daemon {
     for (auto& s : services_) {
       if (s.get() == &svc) owner = s;
     }
-    asio::co_spawn(io_, run_hook(owner, argv, t), asio::detached);
+    spawn("hook", run_hook(owner, argv, t));
   }
 
   awaitable<void> run_hook(std::shared_ptr<Service> svc, std::vector<std::string> argv,
@@ -345,7 +375,7 @@ class Daemon {
     }
     write_status();
     log::notice("exit", {{"withdrawals_acknowledged", drained ? "true" : "false"}});
-    finish(0);
+    finish(exit_code_after_withdraw_);
   }
 
   // Withdraws every route of a service that was announced (or announced-down).
@@ -431,7 +461,7 @@ class Daemon {
       }
     }
     if (old_refresh.count() == 0 && config_.exabgp.refresh.count() > 0) {
-      asio::co_spawn(io_, refresh_loop(), asio::detached);
+      spawn("refresh", refresh_loop());
     }
     refresh_timer_.cancel();
     log::notice("reloaded", {{"config", config_path_},
@@ -556,6 +586,7 @@ class Daemon {
   bool status_dirty_ = false;
   bool status_throttled_ = false;
   int exit_code_ = 0;
+  int exit_code_after_withdraw_ = 0;  // 70 after an internal error, else 0 (SIGTERM)
   double started_unix_ = 0;
   std::uint64_t seq_ = 0;
   Clock::time_point last_status_write_{};

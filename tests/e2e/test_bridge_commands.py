@@ -53,9 +53,10 @@ class BridgeCommands(e2e.NodeTestCase):
         wait_until(lambda: sorted(p["med"] for p in self.router.rib()) == [77] * ROUTES, 20,
                    "every route with MED 77 at the router")
         self.assertEqual(self.router.neighbor_state(peer), "established")
-        status = self.status()
-        self.assertTrue(self.service()["announced"])
-        self.assertEqual(status["exabgp"]["pending_acks"], 0)
+        # The RIB can show MED 77 before the status file records the last acks: the file is
+        # rewritten once per interval, so poll it rather than read it once.
+        wait_until(lambda: self.service()["announced"] and self.status()["exabgp"]["pending_acks"] == 0,
+                   5, "the status file shows the routes announced and every ack read")
 
 
 if __name__ == "__main__":

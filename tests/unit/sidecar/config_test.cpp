@@ -249,6 +249,11 @@ TEST_CASE("malformed configurations: each gives the exact problem line") {
      "exabgp.ack_timeout_ms: 10 is out of range (100 to 600000)"},
     {R"({"status_file": "", "services": [{"name": "a", "checks": [{"qname": "x."}], "routes": [{"prefix": "192.0.2.53/32"}]}]})",
      "status_file: must not be empty"},
+    // Found by fuzz_config: a number beyond double's range made the re-parse throw out_of_range.
+    {R"({"services": [{"name": "resolver", "interval_ms": 1e400}]})",
+     "(file): not valid JSON: a number is too large"},
+    // Found by fuzz_config: a key with control characters must not break the problem line.
+    {with_service("\"bad\\u001b[2Jkey\": 1, "), "services[0].bad?[2Jkey: unknown key (remove it)"},
   };
   // clang-format on
   REQUIRE(cases.size() >= 30);
