@@ -1,4 +1,5 @@
 #include "exabgp-bridge/bridge.hpp"
+#include "exabgp-bridge/exception_text.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -54,14 +55,7 @@ void Bridge::start() {
   auto fatal = [this](const char* loop) {
     return [this, loop](std::exception_ptr e) {
       if (!e || stopped_) return;
-      std::string what = "unknown exception";
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        what = ex.what();
-      } catch (...) {
-      }
-      if (on_fatal) on_fatal(std::string(loop) + ": " + what);
+      if (on_fatal) on_fatal(std::string(loop) + ": " + exception_text(e));
     };
   };
   asio::co_spawn(io_, read_loop(), fatal("stdin reader"));

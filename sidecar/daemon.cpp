@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "exabgp-bridge/bridge.hpp"
+#include "exabgp-bridge/exception_text.hpp"
 #include "probes/exec_check.hpp"
 #include "sidecar/atomic_file.hpp"
 #include "sidecar/check_runner.hpp"
@@ -34,6 +35,7 @@ namespace {
 
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
+using std::chrono::seconds;
 using asio::awaitable;
 using asio::use_awaitable;
 
@@ -85,7 +87,8 @@ class Daemon {
     bridge_.on_change = [this] { status_dirty(); };
     bridge_.on_fatal = [this](const std::string& what) {
       // Without the reader ExaBGP would wedge on us: leave now, ExaBGP restarts the sidecar.
-      log::error("internal_error", {{"task", "bridge"}, {"detail", what + "; exiting with status 70"}});
+      log::error("internal_error",
+                 {{"task", "bridge"}, {"detail", what + "; exiting with status 70"}});
       finish(70);
     };
     bridge_.start();
@@ -126,15 +129,9 @@ class Daemon {
   void spawn(const char* task, awaitable<void> coroutine) {
     asio::co_spawn(io_, std::move(coroutine), [this, task](std::exception_ptr e) {
       if (!e || finished_) return;
-      std::string what = "unknown exception";
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        what = ex.what();
-      } catch (...) {
-      }
       log::error("internal_error", {{"task", task},
-                                    {"detail", what + "; withdrawing and exiting with status 70"}});
+                                    {"detail", bridge::exception_text(e) +
+                                                   "; withdrawing and exiting with status 70"}});
       exit_code_after_withdraw_ = 70;
       if (stopping_) {
         finish(70);
@@ -545,9 +542,28 @@ class Daemon {
     auto text = status_to_json(snap).dump(2) + "\n";
     report_write_error("status_file", write_file_atomically(config_.status_file, text));
     if (!config_.metrics_file.empty()) {
-      report_write_error("metrics_file",
-                         write_file_atomically(config_.metrics_file, metrics_text(snap)));
+      // node_exporter reads the metrics file every 15-60 s: rewriting it every round would
+      // double the cost of a check for nothing. Once a second, and at once when something an
+      // alert keys on changes (a state, an announcement's confirmation, the bridge).
+      auto key = alert_key(snap);
+      if (key != last_metrics_key_ || last_status_write_ - last_metrics_write_ >= seconds(1)) {
+        report_write_error("metrics_file",
+                           write_file_atomically(config_.metrics_file, metrics_text(snap)));
+        last_metrics_key_ = std::move(key);
+        last_metrics_write_ = last_status_write_;
+      }
     }
+  }
+
+  static std::string alert_key(const StatusSnapshot& snap) {
+    std::string key(bridge::to_string(snap.exabgp.state));
+    for (const auto& svc : snap.services) {
+      key += ' ';
+      key += to_string(svc.state);
+      key += svc.maintenance ? 'm' : '-';
+      for (const auto& r : svc.routes) key += r.confirmed ? 'c' : r.rejected ? 'r' : '-';
+    }
+    return key;
   }
 
   // A write error is logged when it first appears and then once a minute, not every heartbeat.
@@ -590,6 +606,8 @@ class Daemon {
   double started_unix_ = 0;
   std::uint64_t seq_ = 0;
   Clock::time_point last_status_write_{};
+  Clock::time_point last_metrics_write_{};
+  std::string last_metrics_key_;
   bridge::LinkState last_bridge_state_ = bridge::LinkState::ok;
   std::map<std::string, Clock::time_point> write_error_logged_;
 };

@@ -14,7 +14,7 @@ from typing import Optional
 
 from labkit import sidecar as sc
 from labkit.bgp import ExaBGP
-from labkit.common import which
+from labkit.common import rss_kib, which  # noqa: F401 (rss_kib: used as benchkit.rss_kib)
 from labkit.resolvers import HEALTH_ADDR, dns_query
 
 PREFIX = "192.0.2.53/32"
@@ -92,14 +92,6 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return sum(int(x) for x in fields[11:15]) / CLK_TCK
-
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def wait_answering(resolver, timeout: float = 10.0) -> float:

@@ -99,7 +99,10 @@ class GarbageFlood(e2e.TestCase):
               f" MB/s), max RSS {max_rss} KiB, {len(set(seqs))} status writes seen during the "
               f"flood, {counters['lines_read']} lines, {counters['unknown_lines']} unknown, "
               f"{counters['long_lines_discarded']} over-long")
-        self.assertLess(max_rss, RSS_LIMIT_KIB)
+        # Under ASan (tests/sanitize) shadow memory and the quarantine add hundreds of MiB: the
+        # memory bound is the normal build's to prove, the sanitized run looks for bad accesses.
+        if not os.environ.get("ACS_SANITIZED"):
+            self.assertLess(max_rss, RSS_LIMIT_KIB)
         self.assertGreater(len(set(seqs)), max(3, int(took)), "status file stopped updating")
         self.assertGreaterEqual(counters["long_lines_discarded"], 1)
         self.assertGreater(counters["unknown_lines"], 0)

@@ -99,3 +99,11 @@ TEST_CASE("extra environment reaches the program") {
   CHECK(out.exit_status == 0);
   CHECK(out.first_line == "hello");
 }
+
+TEST_CASE("arguments reach the program verbatim: no shell ever interprets them") {
+  // Security claim (README): exec checks and hooks run argv directly. Were a shell involved,
+  // "$(echo injected)" and ";" would be expanded or split.
+  auto r = exec({"echo", "$(echo injected); `id` | x > y"});
+  CHECK(r.ok);
+  CHECK(r.detail == "exit status 0: $(echo injected); `id` | x > y");
+}
