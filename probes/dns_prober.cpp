@@ -102,15 +102,11 @@ class Channel : public std::enable_shared_from_this<Channel> {
     ares_options opts{};
     int mask = 0;
     opts.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
-    // UDP: keep the socket between probes (c-ares otherwise opens, connects and closes one per
-    // query: about a fifth of a probe's CPU). A dead resolver still shows at once, as the ICMP
-    // port-unreachable of the connected socket. TCP opens a connection per probe on purpose:
-    // a kept-open connection would hide a resolver that no longer accepts new ones.
-    if (check.transport == Transport::tcp) {
-      opts.flags |= ARES_FLAG_USEVC;
-    } else {
-      opts.flags |= ARES_FLAG_STAYOPEN;
-    }
+    // A socket per query (no ARES_FLAG_STAYOPEN), though that costs a socket/connect/close per
+    // probe: a socket kept open stays watched by the loop, so a loop that should end when its
+    // probes are done (the probe CLI) never would, and a late ICMP error on an idle socket would
+    // fail the next, unrelated probe. TCP: a connection per probe also proves accept() works.
+    if (check.transport == Transport::tcp) opts.flags |= ARES_FLAG_USEVC;
     mask |= ARES_OPT_FLAGS;
     opts.timeout = static_cast<int>(std::max<long>(1, check.timeout.count()));
     mask |= ARES_OPT_TIMEOUTMS;

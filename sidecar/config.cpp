@@ -18,14 +18,14 @@ namespace {
 using json = nlohmann::json;
 using std::chrono::milliseconds;
 
-// A key as it may appear in a message: a config file may hold any bytes, and a problem line must
-// stay one printable line on the operator's terminal.
-std::string printable(std::string_view key) {
+// Text from the file (a key, the token nlohmann quotes) as it may appear in a message: a config
+// file may hold any bytes, and a problem line must stay one printable line on the terminal.
+std::string printable(std::string_view text, std::size_t max = 64) {
   std::string out;
-  for (unsigned char ch : key.substr(0, 64)) {
+  for (unsigned char ch : text.substr(0, max)) {
     out.push_back(ch < 0x20 || ch == 0x7f ? '?' : static_cast<char>(ch));
   }
-  if (key.size() > 64) out += "...";
+  if (text.size() > max) out += "...";
   return out;
 }
 
@@ -532,7 +532,7 @@ ConfigResult parse_config(std::string_view text) {
       auto pos = what.find("syntax error");
       result.problems.push_back("(file): not valid JSON at line " + std::to_string(line) +
                                 ", column " + std::to_string(column) + ": " +
-                                (pos == std::string::npos ? what : what.substr(pos)));
+                                printable(pos == std::string::npos ? what : what.substr(pos), 300));
     } catch (const json::exception& e) {
       // Not a syntax error: a number too large for a double (1e400) is reported as out_of_range.
       result.problems.push_back(std::string("(file): not valid JSON: ") +

@@ -254,6 +254,8 @@ TEST_CASE("malformed configurations: each gives the exact problem line") {
      "(file): not valid JSON: a number is too large"},
     // Found by fuzz_config: a key with control characters must not break the problem line.
     {with_service("\"bad\\u001b[2Jkey\": 1, "), "services[0].bad?[2Jkey: unknown key (remove it)"},
+    // Found by fuzz_config: nlohmann quotes the raw bytes it last read (here DEL) in its message.
+    {"{\"a\x7f\xa3", "(file): not valid JSON at line 1, column 5: syntax error while parsing object key - invalid string: ill-formed UTF-8 byte; last read: '\"a?\xa3'; expected string literal"},
   };
   // clang-format on
   REQUIRE(cases.size() >= 30);
