@@ -97,6 +97,9 @@ class Channel : public std::enable_shared_from_this<Channel> {
     }
   }
 
+  Clock::time_point last_used{};
+  bool idle() const { return in_flight_.empty(); }
+
   // Returns an error text, or empty on success.
   std::string init(const DnsCheck& check) {
     ares_options opts{};
@@ -178,6 +181,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
   static void on_answer(void* arg, int status, int, unsigned char* abuf, int alen) {
     std::unique_ptr<Sent> sent(static_cast<Sent*>(arg));
     sent->channel->in_flight_.erase(sent->id);
+    // Unanswered (timed out, refused, cancelled) queries are forgotten here, not at eviction.
+    sent->channel->restorer_.forget(sent->id);
     auto& p = *sent->pending;
     if (p.done) return;  // the outer deadline already gave up on it
     p.done = true;
@@ -401,6 +406,17 @@ struct DnsProber::Impl {
   // the first query would end as a timeout instead of connection_refused. One channel per check.
   using Key = std::tuple<std::string, std::uint16_t, int, long, std::string, std::uint16_t>;
   std::map<Key, std::shared_ptr<Channel>> channels;
+
+  // A reload that changes a check's server, timeout or question leaves its old channel unused;
+  // without pruning every such reload would keep one more channel (and its sockets) for good.
+  // Called when a channel is about to be added, so the map only grows with checks in use. A
+  // check probed less often than this just gets a fresh channel, which costs little.
+  void prune(Clock::time_point now) {
+    std::erase_if(channels, [now](const auto& entry) {
+      const auto& c = entry.second;
+      return c && c->idle() && now - c->last_used > std::chrono::seconds(60);
+    });
+  }
 };
 
 DnsProber::DnsProber(asio::io_context& io) : impl_(std::make_shared<Impl>(io)) {
@@ -424,6 +440,7 @@ asio::awaitable<CheckResult> DnsProber::probe(const DnsCheck& check) {
                 check.qtype};
   auto& channel = impl_->channels[key];
   if (!channel) {
+    impl_->prune(t0);
     channel = std::make_shared<Channel>(impl_->io);
     auto error = channel->init(check);
     if (!error.empty()) {
@@ -434,6 +451,7 @@ asio::awaitable<CheckResult> DnsProber::probe(const DnsCheck& check) {
       co_return r;
     }
   }
+  channel->last_used = t0;
   auto keep = channel;  // a reconfiguration must not destroy it under us
   auto pending = std::make_shared<Pending>(impl_->io);
   // The outer deadline: c-ares' own timeout (the same value) normally ends the query first.

@@ -25,14 +25,21 @@ void QuestionRestorer::on_query(std::span<const std::uint8_t> query) {
   pos += 1 + 4;
   if (pos > query.size()) return;
   std::uint16_t id = u16(query, 0);
-  if (!questions_.count(id)) {
-    if (questions_.size() >= kMaxRemembered) {
-      questions_.erase(order_.front());
-      order_.pop_front();
-    }
-    order_.push_back(id);
-  }
-  questions_[id].assign(query.begin() + kHeader, query.begin() + static_cast<long>(pos));
+  if (auto it = questions_.find(id); it != questions_.end()) erase(it);
+  if (questions_.size() >= kMaxRemembered) erase(questions_.find(by_age_.begin()->second));
+  auto seq = next_seq_++;
+  by_age_.emplace(seq, id);
+  questions_.emplace(
+      id, Entry{seq, {query.begin() + kHeader, query.begin() + static_cast<long>(pos)}});
+}
+
+void QuestionRestorer::erase(std::map<std::uint16_t, Entry>::iterator it) {
+  by_age_.erase(it->second.seq);
+  questions_.erase(it);
+}
+
+void QuestionRestorer::forget(std::uint16_t id) {
+  if (auto it = questions_.find(id); it != questions_.end()) erase(it);
 }
 
 std::vector<std::uint8_t> QuestionRestorer::on_reply(std::span<const std::uint8_t> reply) {
@@ -41,12 +48,12 @@ std::vector<std::uint8_t> QuestionRestorer::on_reply(std::span<const std::uint8_
   auto it = questions_.find(u16(reply, 0));
   if (it == questions_.end()) return out;
   if (u16(reply, 4) == 0) {
-    out.insert(out.begin() + kHeader, it->second.begin(), it->second.end());
+    const auto& question = it->second.question;
+    out.insert(out.begin() + kHeader, question.begin(), question.end());
     out[4] = 0;
     out[5] = 1;
   }
-  order_.erase(std::find(order_.begin(), order_.end(), it->first));
-  questions_.erase(it);
+  erase(it);
   return out;
 }
 

@@ -6,7 +6,6 @@
 // the rcode is judged. No sockets here.
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <span>
@@ -22,12 +21,21 @@ class QuestionRestorer {
   // inserted after its header; any other message comes back unchanged. The ID is forgotten
   // either way once a reply carried it.
   std::vector<std::uint8_t> on_reply(std::span<const std::uint8_t> reply);
+  // The query with this ID ended without a reply (timeout, error, cancel): nothing to restore.
+  void forget(std::uint16_t id);
   std::size_t remembered() const { return questions_.size(); }
 
- private:
   static constexpr std::size_t kMaxRemembered = 4096;  // IDs are 16 bits; bound the memory
-  std::map<std::uint16_t, std::vector<std::uint8_t>> questions_;
-  std::deque<std::uint16_t> order_;  // oldest first, for eviction
+
+ private:
+  struct Entry {
+    std::uint64_t seq;  // insertion order, for evicting the oldest
+    std::vector<std::uint8_t> question;
+  };
+  void erase(std::map<std::uint16_t, Entry>::iterator it);
+  std::map<std::uint16_t, Entry> questions_;
+  std::map<std::uint64_t, std::uint16_t> by_age_;  // seq -> id, oldest first
+  std::uint64_t next_seq_ = 0;
 };
 
 // Splits a DNS-over-TCP byte stream (2-byte length, message) into messages.

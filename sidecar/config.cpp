@@ -64,7 +64,8 @@ class Checker {
   std::vector<std::string> problems;
 
   void add(const std::string& path, const std::string& message) {
-    if (problems.size() < 200) problems.push_back(path + ": " + message);
+    // Values from the file are quoted in messages (names, prefixes): one printable line each.
+    if (problems.size() < 200) problems.push_back(printable(path + ": " + message, 1000));
   }
 
   // Reports keys we do not know, with a suggestion when one is close (typos are the usual case).
@@ -606,12 +607,14 @@ ConfigResult load_config_file(const std::string& path) {
                          " (check the path and that this user may read it)");
     return r;
   }
-  // Configurations are small; a huge file is a mistake, not something to load whole.
+  // Configurations are small; a huge file is a mistake, not something to load whole. Read in
+  // chunks: a 4 MiB buffer filled up front would stay resident after every reload.
   constexpr std::size_t kMax = 4 * 1024 * 1024;
   std::string text;
-  text.resize(kMax + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  char chunk[16384];
+  while (text.size() <= kMax && in.read(chunk, sizeof chunk).gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+  }
   if (text.size() > kMax) {
     ConfigResult r;
     r.problems.push_back(path + ": larger than 4 MiB: is this really the configuration?");

@@ -77,6 +77,33 @@ TEST_CASE("malformed queries are not remembered, memory stays bounded") {
   CHECK(r.remembered() <= 4096);
 }
 
+TEST_CASE("unanswered queries are forgotten; the oldest is evicted first") {
+  QuestionRestorer r;
+  r.on_query(query(1).bytes);
+  r.on_query(query(2).bytes);
+  r.forget(1);  // timed out
+  r.forget(3);  // never known: no effect
+  CHECK(r.remembered() == 1);
+  Header bare;
+  bare.id = 1;
+  bare.qd = 0;
+  bare.rcode = 5;
+  CHECK(r.on_reply(probes_test::header(bare).bytes) == probes_test::header(bare).bytes);
+  r.forget(2);
+  CHECK(r.remembered() == 0);
+
+  // Full: the oldest goes, a re-sent ID counts as new, the newest stay.
+  for (std::size_t id = 0; id < QuestionRestorer::kMaxRemembered; ++id)
+    r.on_query(query(static_cast<std::uint16_t>(id)).bytes);
+  r.on_query(query(0).bytes);  // ID 0 again: now the newest
+  r.on_query(query(60000).bytes);
+  CHECK(r.remembered() == QuestionRestorer::kMaxRemembered);
+  bare.id = 1;  // the oldest, evicted
+  CHECK(r.on_reply(probes_test::header(bare).bytes).size() == 12);
+  bare.id = 0;  // refreshed, kept
+  CHECK(r.on_reply(probes_test::header(bare).bytes).size() > 12);
+}
+
 TEST_CASE("the TCP framer splits a stream at message boundaries, in any chunking") {
   std::vector<std::uint8_t> stream = {0, 3, 'a', 'b', 'c', 0, 0, 0, 1, 'x'};
   for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
