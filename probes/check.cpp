@@ -108,9 +108,15 @@ std::string rcode_to_string(int rcode) {
 }
 
 std::string hint_for(Reason reason, std::string_view server, std::uint16_t port) {
-  std::string where = (server.find(':') != std::string_view::npos ? "[" + std::string(server) + "]"
-                                                                  : std::string(server)) +
-                      ":" + std::to_string(port);
+  // Appended step by step: g++ 12 at -O3 reports a false -Wrestrict on the chained
+  // operator+ of temporaries this used to be, which -Werror turns fatal.
+  const bool v6 = server.find(':') != std::string_view::npos;
+  std::string where;
+  if (v6) where += '[';
+  where += server;
+  if (v6) where += ']';
+  where += ':';
+  where += std::to_string(port);
   switch (reason) {
     case Reason::ok:
       return "";
