@@ -1,4 +1,5 @@
 #include "exabgp-bridge/route.hpp"
+#include "exabgp-bridge/printable.hpp"
 
 #include <arpa/inet.h>
 
@@ -13,18 +14,7 @@ void set_error(std::string* error, std::string message) {
 }
 
 // Quoted for messages: the input may hold anything, including control characters.
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text.substr(0, 80)) {
-    if (c < 0x20 || c == 0x7f) {
-      out += "?";
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  if (text.size() > 80) out += "...";
-  return out + "\"";
-}
+std::string quoted(std::string_view text) { return "\"" + printable(text, 80) + "\""; }
 
 bool parse_uint(std::string_view text, std::uint64_t max, std::uint64_t* out) {
   if (text.empty() || text.size() > 10) return false;

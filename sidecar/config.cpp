@@ -1,6 +1,7 @@
 // Configuration loading and validation. Every problem is collected (not just the first) and named
 // by its JSON field path, so one check-config run tells the operator everything to fix.
 #include "sidecar/config.hpp"
+#include "exabgp-bridge/printable.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -17,17 +18,7 @@ namespace {
 
 using json = nlohmann::json;
 using std::chrono::milliseconds;
-
-// Text from the file (a key, the token nlohmann quotes) as it may appear in a message: a config
-// file may hold any bytes, and a problem line must stay one printable line on the terminal.
-std::string printable(std::string_view text, std::size_t max = 64) {
-  std::string out;
-  for (unsigned char ch : text.substr(0, max)) {
-    out.push_back(ch < 0x20 || ch == 0x7f ? '?' : static_cast<char>(ch));
-  }
-  if (text.size() > max) out += "...";
-  return out;
-}
+using bridge::printable;
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -82,7 +73,7 @@ class Checker {
           best = std::string(known);
         }
       }
-      add(join(path, printable(k)), "unknown key" + (best.empty() ? std::string(" (remove it)")
+      add(join(path, printable(k, 64)), "unknown key" + (best.empty() ? std::string(" (remove it)")
                                                        : " (did you mean \"" + best + "\"?)"));
     }
   }
