@@ -1,10 +1,13 @@
-// The daemon: one io_context, one coroutine per service (probe -> decide -> desired routes), the
-// ExaBGP bridge, the status/metrics writer and the signal handler, all on one thread. Nothing here
-// blocks: probes are c-ares/Boost.Process on the loop, the bridge never blocks on ExaBGP's pipes,
-// files are small local writes.
+// The daemon's wiring, top to bottom: the parts (bridge, prober, one ServiceRunner per service,
+// the StatusPublisher) on one io_context and one thread, and the lifecycle that ties them: start,
+// SIGHUP (execute the reload planner's plan), SIGTERM/SIGINT/internal error (withdraw, drain,
+// exit), EOF or ExaBGP's shutdown (exit at once). Nothing here blocks: probes are c-ares and
+// Boost.Process on the loop, the bridge never blocks on ExaBGP's pipes, files are small local
+// writes. Decisions live in the pure parts (state machine, route policy, reload plan).
 #include "sidecar/daemon.hpp"
 
 #include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -14,52 +17,32 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <map>
 #include <memory>
-#include <unistd.h>
 
 #include "exabgp-bridge/bridge.hpp"
 #include "exabgp-bridge/exception_text.hpp"
-#include "probes/exec_check.hpp"
-#include "sidecar/atomic_file.hpp"
-#include "sidecar/check_runner.hpp"
+#include "sidecar/daemon_context.hpp"
 #include "sidecar/log.hpp"
-#include "sidecar/maintenance_file.hpp"
-#include "sidecar/route_policy.hpp"
-#include "sidecar/state_machine.hpp"
-#include "sidecar/status_model.hpp"
+#include "sidecar/reload_plan.hpp"
+#include "sidecar/service_runner.hpp"
+#include "sidecar/status_publisher.hpp"
 #include "sidecar/version.hpp"
 
 namespace sidecar {
 namespace {
 
 namespace asio = boost::asio;
-using std::chrono::milliseconds;
-using std::chrono::seconds;
 using asio::awaitable;
 using asio::use_awaitable;
+using std::chrono::milliseconds;
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+bridge::BridgeOptions bridge_options(const ExabgpSettings& s) {
+  bridge::BridgeOptions o;
+  o.ack = s.ack;
+  o.ack_timeout = s.ack_timeout;
+  o.ping_interval = s.ping_interval;
+  return o;
 }
-
-// Converts a steady-clock instant (what the pure cores use) into Unix time for the status file.
-double to_unix(Clock::time_point t) {
-  return unix_now() - std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-
-struct Service {
-  explicit Service(asio::io_context& io, ServiceConfig c) : cfg(std::move(c)), timer(io) {}
-  ServiceConfig cfg;
-  Machine machine;
-  ServiceView view;
-  asio::steady_timer timer;
-  bool removed = false;
-  std::map<std::string, std::string> sent;  // route key -> last line handed to the bridge
-  bool hook_running = false;
-  std::optional<Transition> pending_hook;
-};
 
 class Daemon {
  public:
@@ -69,12 +52,14 @@ class Daemon {
         config_(std::move(config)),
         bridge_(io, bridge_options(config_.exabgp)),
         prober_(io),
+        ctx_{io, bridge_, prober_,
+             [this](const char* task, awaitable<void> c) { spawn(task, std::move(c)); },
+             [this] { status_.changed(); }},
+        status_(ctx_, config_, services_),
         signals_(io, SIGTERM, SIGINT, SIGHUP),
-        status_timer_(io),
         refresh_timer_(io) {}
 
   int run() {
-    started_unix_ = unix_now();
     bridge_.on_eof = [this] {
       log::notice("exabgp_gone", {{"detail", "EOF on stdin: ExaBGP closed the pipe; exiting"}});
       finish(0);
@@ -84,7 +69,7 @@ class Daemon {
       log::notice("exabgp_shutdown", {{"detail", "ExaBGP announced its shutdown; exiting"}});
       finish(0);
     };
-    bridge_.on_change = [this] { status_dirty(); };
+    bridge_.on_change = [this] { status_.changed(); };
     bridge_.on_fatal = [this](const std::string& what) {
       // Without the reader ExaBGP would wedge on us: leave now, ExaBGP restarts the sidecar.
       log::error("internal_error",
@@ -94,7 +79,7 @@ class Daemon {
     bridge_.start();
     for (const auto& sc : config_.services) add_service(sc);
     spawn("signals", signal_loop());
-    spawn("status_file", status_loop());
+    status_.start();
     if (config_.exabgp.refresh.count() > 0) spawn("refresh", refresh_loop());
     log::notice("started", {{"version", kVersion},
                             {"config", config_path_},
@@ -105,21 +90,10 @@ class Daemon {
   }
 
  private:
-  static bridge::BridgeOptions bridge_options(const ExabgpSettings& s) {
-    bridge::BridgeOptions o;
-    o.ack = s.ack;
-    o.ack_timeout = s.ack_timeout;
-    o.ping_interval = s.ping_interval;
-    return o;
-  }
-
   void add_service(const ServiceConfig& sc) {
-    auto svc = std::make_shared<Service>(io_, sc);
-    svc->machine.since = Clock::now();
-    svc->view.since_unix = unix_now();
-    refresh_view_config(*svc);
+    auto svc = std::make_shared<ServiceRunner>(ctx_, sc);
     services_.push_back(svc);
-    spawn("service", service_loop(svc));
+    svc->start();
   }
 
   // Every coroutine of the daemon starts here. One that ends with an exception (a bug) must not
@@ -133,7 +107,7 @@ class Daemon {
                                     {"detail", bridge::exception_text(e) +
                                                    "; withdrawing and exiting with status 70"}});
       exit_code_after_withdraw_ = 70;
-      if (stopping_) {
+      if (ctx_.stopping) {
         finish(70);
       } else {
         spawn("shutdown", withdraw_all_and_exit());
@@ -141,204 +115,14 @@ class Daemon {
     });
   }
 
-  // The parts of the view that come from configuration (kept across reloads otherwise).
-  void refresh_view_config(Service& svc) {
-    const auto& c = svc.cfg;
-    svc.view.name = c.name;
-    svc.view.interval = c.interval;
-    svc.view.fast_interval = c.fast_interval;
-    svc.view.rise = c.rise;
-    svc.view.fall = c.fall;
-    svc.view.policy = policy_to_string(c.policy);
-    std::vector<CheckView> checks;
-    for (const auto& ch : c.checks) {
-      CheckView v;
-      v.name = ch.name;
-      // A reloaded check with the same name keeps its history.
-      for (const auto& old : svc.view.checks) {
-        if (old.name == ch.name) v = old;
-      }
-      v.name = ch.name;
-      if (ch.type == CheckConfig::Type::dns) {
-        v.type = "dns";
-        v.server = ch.dns.server;
-        v.port = ch.dns.port;
-        v.qname = ch.dns.qname;
-        v.qtype = probes::qtype_to_string(ch.dns.qtype);
-        v.transport = ch.dns.transport == probes::Transport::tcp ? "tcp" : "udp";
-      } else {
-        v.type = "exec";
-        v.command = ch.exec.argv;
-      }
-      checks.push_back(std::move(v));
-    }
-    svc.view.checks = std::move(checks);
-  }
-
-  awaitable<void> service_loop(std::shared_ptr<Service> svc) {
-    // Rounds are planned on a fixed grid (planned += period), not from when the loop woke up:
-    // otherwise every late wake-up, however small, shifts all later rounds and a busy node
-    // quietly runs fewer checks than configured. An overrun restarts the grid at once.
-    auto planned = Clock::now();
-    while (!svc->removed && !stopping_) {
-      ServiceConfig cfg = svc->cfg;  // a reload may replace svc->cfg while probes are in flight
-      auto results = co_await run_checks(prober_, cfg.checks);
-      if (svc->removed || stopping_) break;
-      decide(*svc, cfg, results);
-      status_dirty();
-      auto period = wants_fast_interval(svc->machine.state) ? cfg.fast_interval : cfg.interval;
-      planned += period;
-      if (auto now = Clock::now(); planned < now) planned = now;
-      svc->timer.expires_at(planned);
-      boost::system::error_code ec;
-      co_await svc->timer.async_wait(asio::redirect_error(use_awaitable, ec));
-    }
-  }
-
-  void decide(Service& svc, const ServiceConfig& cfg, const std::vector<probes::CheckResult>& rs) {
-    const double now_unix = unix_now();
-    const auto now = Clock::now();
-    ++svc.view.rounds;
-    for (std::size_t i = 0; i < rs.size() && i < svc.view.checks.size(); ++i) {
-      auto& v = svc.view.checks[i];
-      const auto& r = rs[i];
-      v.last = r;
-      v.at_unix = now_unix;
-      if (r.ok) {
-        ++v.consecutive_successes;
-        v.consecutive_failures = 0;
-      } else {
-        ++v.consecutive_failures;
-        v.consecutive_successes = 0;
-      }
-      auto idx = static_cast<std::size_t>(r.reason);
-      if (idx < kReasonCount) ++svc.view.probes_by_reason[idx];
-      if (!r.ok && v.consecutive_failures == 1) {
-        log::warning("check_failed", {{"service", cfg.name},
-                                      {"check", v.name},
-                                      {"reason", std::string(probes::to_string(r.reason))},
-                                      {"detail", r.detail}});
-      } else if (r.ok && v.consecutive_successes == 1 && svc.view.rounds > 1) {
-        log::info("check_recovered", {{"service", cfg.name}, {"check", v.name}});
-      }
-    }
-
-    auto maintenance = read_maintenance(cfg.maintenance_file);
-    if (maintenance) {
-      svc.view.maintenance = MaintenanceView{maintenance->reason, maintenance->since_unix};
-    } else {
-      svc.view.maintenance.reset();
-    }
-
-    Observation obs;
-    obs.healthy = policy_healthy(cfg.policy, rs);
-    obs.maintenance = maintenance.has_value();
-    obs.reason = maintenance ? maintenance->reason : failing_summary(cfg.checks, rs);
-    obs.now = now;
-    MachineParams params{cfg.rise, cfg.fall, cfg.hold_down};
-    auto st = step(svc.machine, obs, params);
-    svc.machine = st.next;
-    if (st.transition) {
-      const auto& t = *st.transition;
-      svc.view.state = svc.machine.state;
-      svc.view.since_unix = now_unix;
-      ++svc.view.transitions_total;
-      svc.view.transitions.push_back({now_unix, t.from, t.to, t.reason});
-      while (svc.view.transitions.size() > std::max<std::size_t>(1, cfg.transitions_kept)) {
-        svc.view.transitions.pop_front();
-      }
-      log::notice("transition", {{"service", cfg.name},
-                                 {"from", std::string(to_string(t.from))},
-                                 {"to", std::string(to_string(t.to))},
-                                 {"reason", t.reason}});
-      start_hook(svc, t);
-    }
-    apply_routes(svc);
-  }
-
-  void apply_routes(Service& svc) {
-    auto commands = commands_for(svc.machine.state, svc.cfg);
-    std::vector<RouteView> views;
-    for (std::size_t i = 0; i < commands.size() && i < svc.cfg.routes.size(); ++i) {
-      const auto& cmd = commands[i];
-      RouteView rv;
-      rv.prefix = svc.cfg.routes[i].route.prefix.text;
-      rv.next_hop = svc.cfg.routes[i].route.next_hop.text;
-      rv.desired = cmd.desired;
-      if (cmd.desired != Desired::none) {
-        auto& last = svc.sent[cmd.key];
-        if (last != cmd.line) {
-          log::info("route", {{"service", svc.cfg.name},
-                              {"prefix", rv.prefix},
-                              {"desired", std::string(to_string(cmd.desired))},
-                              {"command", cmd.line}});
-          bridge_.set_desired(cmd.key, cmd.line);
-          last = cmd.line;
-        }
-        rv.command = cmd.line;
-      }
-      views.push_back(std::move(rv));
-    }
-    svc.view.routes = std::move(views);
-  }
-
-  void start_hook(Service& svc, const Transition& t) {
-    const auto& hooks = svc.cfg.hooks;
-    const auto& argv = t.to == ServiceState::up     ? hooks.on_up
-                       : t.to == ServiceState::down ? hooks.on_down
-                       : t.to == ServiceState::disabled ? hooks.on_disabled
-                                                        : std::vector<std::string>{};
-    if (argv.empty()) return;
-    if (svc.hook_running) {  // one hook at a time per service; only the latest waits
-      svc.pending_hook = t;
-      return;
-    }
-    svc.hook_running = true;
-    // Find the shared_ptr owning svc so the hook outlives a reload that drops the service.
-    std::shared_ptr<Service> owner;
-    for (auto& s : services_) {
-      if (s.get() == &svc) owner = s;
-    }
-    spawn("hook", run_hook(owner, argv, t));
-  }
-
-  awaitable<void> run_hook(std::shared_ptr<Service> svc, std::vector<std::string> argv,
-                           Transition t) {
-    for (;;) {
-      std::vector<std::pair<std::string, std::string>> env = {
-          {"ANYCAST_SIDECAR_SERVICE", svc->cfg.name},
-          {"ANYCAST_SIDECAR_STATE", std::string(to_string(t.to))},
-          {"ANYCAST_SIDECAR_PREVIOUS_STATE", std::string(to_string(t.from))},
-          {"ANYCAST_SIDECAR_REASON", t.reason}};
-      auto outcome = co_await probes::run_process(argv, svc->cfg.hook_timeout, env);
-      bool ok = outcome.started && !outcome.timed_out && outcome.exit_status == 0;
-      log::write(ok ? log::Level::info : log::Level::warning, "hook",
-                 {{"service", svc->cfg.name},
-                  {"state", std::string(to_string(t.to))},
-                  {"program", argv.front()},
-                  {"ok", ok ? "true" : "false"},
-                  {"detail", outcome.detail}});
-      if (!svc->pending_hook) break;
-      t = *svc->pending_hook;
-      svc->pending_hook.reset();
-      const auto& h = svc->cfg.hooks;
-      argv = t.to == ServiceState::up         ? h.on_up
-             : t.to == ServiceState::down     ? h.on_down
-             : t.to == ServiceState::disabled ? h.on_disabled
-                                              : std::vector<std::string>{};
-      if (argv.empty()) break;
-    }
-    svc->hook_running = false;
-  }
-
   // Periodic full re-send of the current state (exabgp.refresh_ms): heals state lost anywhere
   // between us and the router, and lets tests push many commands through ExaBGP.
   awaitable<void> refresh_loop() {
-    while (!stopping_) {
+    while (!ctx_.stopping) {
       refresh_timer_.expires_after(config_.exabgp.refresh);
       boost::system::error_code ec;
       co_await refresh_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
-      if (stopping_ || config_.exabgp.refresh.count() == 0) break;
+      if (ctx_.stopping || config_.exabgp.refresh.count() == 0) break;
       bridge_.resend_all();
     }
   }
@@ -360,39 +144,28 @@ class Daemon {
   }
 
   awaitable<void> withdraw_all_and_exit() {
-    stopping_ = true;
-    for (auto& svc : services_) {
-      svc->timer.cancel();
-      withdraw_service(*svc);
-    }
+    ctx_.stopping = true;
+    for (auto& svc : services_) svc->withdraw_all();
     bool drained = co_await bridge_.drain(milliseconds(2000));
     if (!drained) {
       log::warning("shutdown", {{"detail", "ExaBGP did not acknowledge the withdrawals within 2 s"},
                                 {"pending_acks", std::to_string(bridge_.core().pending_acks())}});
     }
-    write_status();
+    status_.write_now();
     log::notice("exit", {{"withdrawals_acknowledged", drained ? "true" : "false"}});
     finish(exit_code_after_withdraw_);
   }
 
-  // Withdraws every route of a service that was announced (or announced-down).
-  void withdraw_service(Service& svc) {
-    for (const auto& rc : svc.cfg.routes) {
-      auto key = bridge::route_key(rc.route);
-      auto it = svc.sent.find(key);
-      if (it == svc.sent.end()) continue;
-      auto line = bridge::format_withdraw(rc.route);
-      if (it->second != line) {
-        bridge_.set_desired(key, line);
-        it->second = line;
-      }
+  std::shared_ptr<ServiceRunner> find_service(const std::string& name) const {
+    for (const auto& s : services_) {
+      if (s->name() == name) return s;
     }
-    for (auto& rv : svc.view.routes) {
-      rv.desired = Desired::withdraw;
-      rv.command = "";
-    }
+    return nullptr;
   }
 
+  // SIGHUP: the plan says what changes; this only carries it out, in its order: withdrawals
+  // first, then the dropped services stop, the kept ones take their new settings (and send
+  // changed attributes at once), the new ones start in INIT.
   void reload() {
     auto result = load_config_file(config_path_);
     if (!result.config) {
@@ -400,191 +173,71 @@ class Daemon {
                  {{"config", config_path_},
                   {"problems", std::to_string(result.problems.size())},
                   {"first", result.problems.empty() ? "" : result.problems.front()},
-                  {"detail", "the running configuration stays in force; run anycast-sidecar "
-                             "check-config --config " + config_path_}});
+                  {"detail",
+                   "the running configuration stays in force; run anycast-sidecar "
+                   "check-config --config " +
+                       config_path_}});
       for (const auto& p : result.problems) log::error("config_problem", {{"problem", p}});
       return;
     }
     Config next = std::move(*result.config);
-    if (next.exabgp.ack != config_.exabgp.ack ||
-        next.exabgp.ack_timeout != config_.exabgp.ack_timeout ||
-        next.exabgp.ping_interval != config_.exabgp.ping_interval) {
-      log::warning("reload", {{"detail", "exabgp.ack/ack_timeout_ms/ping_interval_ms changes "
-                                         "take effect at the next restart"}});
+    SentByService sent;
+    for (const auto& s : services_) sent[s->name()] = s->sent();
+    auto plan = plan_reload(config_, next, sent);
+
+    for (const auto& name : plan.restart_needed) {
+      log::warning("reload", {{"setting", name}, {"detail", "takes effect at the next restart"}});
     }
-    // Services that disappear, and routes that disappear from kept services, are withdrawn.
-    std::vector<std::shared_ptr<Service>> kept;
-    for (auto& svc : services_) {
-      const ServiceConfig* nc = nullptr;
-      for (const auto& s : next.services) {
-        if (s.name == svc->cfg.name) nc = &s;
-      }
-      if (!nc) {
-        withdraw_service(*svc);
-        svc->removed = true;
-        svc->timer.cancel();
-        log::notice("service_removed", {{"service", svc->cfg.name}});
-        continue;
-      }
-      for (const auto& old_route : svc->cfg.routes) {
-        auto key = bridge::route_key(old_route.route);
-        bool still = false;
-        for (const auto& r : nc->routes) still = still || bridge::route_key(r.route) == key;
-        if (!still && svc->sent.count(key)) {
-          bridge_.set_desired(key, bridge::format_withdraw(old_route.route));
-          svc->sent.erase(key);
-        }
-      }
-      svc->cfg = *nc;
-      refresh_view_config(*svc);
-      apply_routes(*svc);  // attribute changes go out now, not at the next round
-      kept.push_back(svc);
+    for (const auto& w : plan.withdraw) {
+      log::info("route", {{"service", w.service},
+                          {"desired", "withdraw"},
+                          {"command", w.line},
+                          {"detail", "no longer configured"}});
+      bridge_.set_desired(w.key, w.line);
     }
-    services_ = std::move(kept);
-    auto old_refresh = config_.exabgp.refresh;
-    auto old_services = config_.services;
+    for (const auto& h : plan.handover) {
+      log::info("route_handover", {{"from", h.from}, {"to", h.to}, {"key", h.key}});
+    }
+    std::vector<std::shared_ptr<ServiceRunner>> next_services;
+    for (const auto& name : plan.stop) {
+      find_service(name)->stop();
+      log::notice("service_removed", {{"service", name}});
+    }
+    for (const auto& sc : next.services) {
+      if (auto svc = find_service(sc.name)) {
+        auto f = plan.forget.find(sc.name);
+        svc->reconfigure(sc, f == plan.forget.end() ? std::vector<std::string>{} : f->second);
+        next_services.push_back(svc);
+      }
+    }
+    services_ = std::move(next_services);
+    const bool refresh_was_running = config_.exabgp.refresh.count() > 0;
+    // exabgp.ack, ack_timeout_ms and ping_interval_ms stay as started (plan.restart_needed).
     config_.services = next.services;
     config_.status_file = next.status_file;
     config_.metrics_file = next.metrics_file;
     config_.exabgp.refresh = next.exabgp.refresh;
     log::Level level;
     if (log::parse_level(next.log_level, &level)) log::set_level(level);
-    for (const auto& s : next.services) {
-      bool exists = false;
-      for (const auto& o : old_services) exists = exists || o.name == s.name;
-      if (!exists) {
-        add_service(s);
-        log::notice("service_added", {{"service", s.name}});
+    for (const auto& name : plan.start) {
+      for (const auto& sc : next.services) {
+        if (sc.name == name) add_service(sc);
       }
+      log::notice("service_added", {{"service", name}});
     }
-    if (old_refresh.count() == 0 && config_.exabgp.refresh.count() > 0) {
-      spawn("refresh", refresh_loop());
-    }
+    if (plan.start_refresh && !refresh_was_running) spawn("refresh", refresh_loop());
     refresh_timer_.cancel();
-    log::notice("reloaded", {{"config", config_path_},
-                             {"services", std::to_string(config_.services.size())}});
-    status_dirty();
-  }
-
-  void status_dirty() {
-    if (status_dirty_) return;
-    status_dirty_ = true;
-    if (!status_throttled_) status_timer_.cancel();
-  }
-
-  milliseconds heartbeat_period() const {
-    milliseconds p{1000};
-    for (const auto& s : config_.services) p = std::min(p, s.interval);
-    return std::max(p, milliseconds(50));
-  }
-
-  awaitable<void> status_loop() {
-    while (!finished_) {
-      write_status();
-      // At most one write per 20 ms however many services decide meanwhile (changes wait out
-      // the gap), and at least one per heartbeat period, so a stale file means a stuck loop.
-      boost::system::error_code ec;
-      status_throttled_ = true;
-      status_timer_.expires_after(milliseconds(20));
-      co_await status_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
-      status_throttled_ = false;
-      if (finished_) break;
-      if (!status_dirty_) {
-        status_timer_.expires_at(last_status_write_ + heartbeat_period());
-        co_await status_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
-      }
-    }
-  }
-
-  StatusSnapshot snapshot() {
-    StatusSnapshot s;
-    s.version = kVersion;
-    s.pid = static_cast<long>(::getpid());
-    s.started_unix = started_unix_;
-    s.updated_unix = unix_now();
-    s.seq = ++seq_;
-    const auto& core = bridge_.core();
-    s.exabgp.state = core.state();
-    s.exabgp.pending_acks = core.pending_acks();
-    if (core.last_ack()) s.exabgp.last_ack_unix = to_unix(*core.last_ack());
-    s.exabgp.detail = core.detail();
-    for (const auto& n : core.neighbors()) {
-      s.exabgp.neighbors.push_back({n.peer, n.state, to_unix(n.since)});
-    }
-    s.exabgp.counters = core.counters();
-    s.exabgp.ack = core.options().ack;
-    for (auto& svc : services_) {
-      auto view = svc->view;
-      view.state = svc->machine.state;
-      for (std::size_t i = 0; i < view.routes.size() && i < svc->cfg.routes.size(); ++i) {
-        auto rs = core.route_status(bridge::route_key(svc->cfg.routes[i].route));
-        view.routes[i].confirmed = rs.known && rs.confirmed;
-        view.routes[i].rejected = rs.rejected;
-      }
-      s.services.push_back(std::move(view));
-    }
-    s.log_lines_dropped = log::dropped_lines();
-    return s;
-  }
-
-  void write_status() {
-    status_dirty_ = false;
-    last_status_write_ = Clock::now();
-    bridge_.tick();  // notices a write stuck in the pipe even while the writer is suspended
-    auto snap = snapshot();
-    if (snap.exabgp.state != last_bridge_state_) {
-      auto level = snap.exabgp.state == bridge::LinkState::ok ? log::Level::notice
-                                                               : log::Level::error;
-      log::write(level, "bridge", {{"state", std::string(bridge::to_string(snap.exabgp.state))},
-                                   {"detail", snap.exabgp.detail}});
-      last_bridge_state_ = snap.exabgp.state;
-    }
-    auto text = status_to_json(snap).dump(2) + "\n";
-    report_write_error("status_file", write_file_atomically(config_.status_file, text));
-    if (!config_.metrics_file.empty()) {
-      // node_exporter reads the metrics file every 15-60 s: rewriting it every round would
-      // double the cost of a check for nothing. Once a second, and at once when something an
-      // alert keys on changes (a state, an announcement's confirmation, the bridge).
-      auto key = alert_key(snap);
-      if (key != last_metrics_key_ || last_status_write_ - last_metrics_write_ >= seconds(1)) {
-        report_write_error("metrics_file",
-                           write_file_atomically(config_.metrics_file, metrics_text(snap)));
-        last_metrics_key_ = std::move(key);
-        last_metrics_write_ = last_status_write_;
-      }
-    }
-  }
-
-  static std::string alert_key(const StatusSnapshot& snap) {
-    std::string key(bridge::to_string(snap.exabgp.state));
-    for (const auto& svc : snap.services) {
-      key += ' ';
-      key += to_string(svc.state);
-      key += svc.maintenance ? 'm' : '-';
-      for (const auto& r : svc.routes) key += r.confirmed ? 'c' : r.rejected ? 'r' : '-';
-    }
-    return key;
-  }
-
-  // A write error is logged when it first appears and then once a minute, not every heartbeat.
-  void report_write_error(const char* what, const std::optional<std::string>& error) {
-    auto& last = write_error_logged_[what];
-    if (!error) {
-      last = {};
-      return;
-    }
-    auto now = Clock::now();
-    if (last == Clock::time_point{} || now - last > std::chrono::minutes(1)) {
-      log::error("write_failed", {{"file", what}, {"detail", *error}});
-      last = now;
-    }
+    log::notice("reloaded",
+                {{"config", config_path_}, {"services", std::to_string(config_.services.size())}});
+    status_.changed();
   }
 
   void finish(int code) {
     if (finished_) return;
     finished_ = true;
-    stopping_ = true;
+    ctx_.stopping = true;
     exit_code_ = code;
+    status_.finish();
     io_.stop();
   }
 
@@ -593,23 +246,14 @@ class Daemon {
   Config config_;
   bridge::Bridge bridge_;
   probes::DnsProber prober_;
+  std::vector<std::shared_ptr<ServiceRunner>> services_;
+  DaemonContext ctx_;
+  StatusPublisher status_;
   asio::signal_set signals_;
-  asio::steady_timer status_timer_;
   asio::steady_timer refresh_timer_;
-  std::vector<std::shared_ptr<Service>> services_;
-  bool stopping_ = false;
   bool finished_ = false;
-  bool status_dirty_ = false;
-  bool status_throttled_ = false;
   int exit_code_ = 0;
   int exit_code_after_withdraw_ = 0;  // 70 after an internal error, else 0 (SIGTERM)
-  double started_unix_ = 0;
-  std::uint64_t seq_ = 0;
-  Clock::time_point last_status_write_{};
-  Clock::time_point last_metrics_write_{};
-  std::string last_metrics_key_;
-  bridge::LinkState last_bridge_state_ = bridge::LinkState::ok;
-  std::map<std::string, Clock::time_point> write_error_logged_;
 };
 
 constexpr const char* kRunHelp =

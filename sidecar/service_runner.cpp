@@ -1,0 +1,156 @@
+#include "sidecar/service_runner.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "sidecar/check_policy.hpp"
+#include "sidecar/check_runner.hpp"
+#include "sidecar/clock.hpp"
+#include "sidecar/log.hpp"
+#include "sidecar/maintenance_file.hpp"
+#include "sidecar/route_policy.hpp"
+#include "sidecar/service_view.hpp"
+
+namespace sidecar {
+
+namespace asio = boost::asio;
+
+ServiceRunner::ServiceRunner(DaemonContext& ctx, ServiceConfig config)
+    : ctx_(ctx),
+      cfg_(std::move(config)),
+      timer_(ctx.io),
+      hooks_(ctx, cfg_.name, cfg_.hooks, cfg_.hook_timeout) {
+  machine_.since = Clock::now();
+  view_.since_unix = unix_now();
+  apply_config_to_view(view_, cfg_);
+}
+
+void ServiceRunner::start() {
+  ctx_.spawn("service", loop());
+}
+
+void ServiceRunner::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void ServiceRunner::reconfigure(ServiceConfig config, const std::vector<std::string>& forget_keys) {
+  for (const auto& key : forget_keys) sent_.erase(key);
+  cfg_ = std::move(config);
+  hooks_.configure(cfg_.hooks, cfg_.hook_timeout);
+  apply_config_to_view(view_, cfg_);
+  apply_routes();
+}
+
+ServiceView ServiceRunner::view() const {
+  auto v = view_;
+  v.state = machine_.state;
+  return v;
+}
+
+asio::awaitable<void> ServiceRunner::loop() {
+  auto self = shared_from_this();  // a reload may drop the service while a round is in flight
+  // Rounds are planned on a fixed grid (planned += period), not from when the loop woke up:
+  // otherwise every late wake-up, however small, shifts all later rounds and a busy node
+  // quietly runs fewer checks than configured. An overrun restarts the grid at once.
+  auto planned = Clock::now();
+  while (!stopped_ && !ctx_.stopping) {
+    ServiceConfig cfg = cfg_;  // a reload may replace cfg_ while probes are in flight
+    auto results = co_await run_checks(ctx_.prober, cfg.checks);
+    if (stopped_ || ctx_.stopping) break;
+    decide(cfg, results);
+    ctx_.status_changed();
+    auto period = wants_fast_interval(machine_.state) ? cfg.fast_interval : cfg.interval;
+    planned += period;
+    if (auto now = Clock::now(); planned < now) planned = now;
+    timer_.expires_at(planned);
+    boost::system::error_code ec;
+    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+void ServiceRunner::decide(const ServiceConfig& cfg, const std::vector<probes::CheckResult>& rs) {
+  const double now_unix = unix_now();
+  auto changes = record_round(view_, rs, now_unix);
+  for (std::size_t i = 0; i < changes.size() && i < view_.checks.size(); ++i) {
+    if (changes[i] == CheckChange::failed) {
+      log::warning("check_failed", {{"service", cfg.name},
+                                    {"check", view_.checks[i].name},
+                                    {"reason", std::string(probes::to_string(rs[i].reason))},
+                                    {"detail", rs[i].detail}});
+    } else if (changes[i] == CheckChange::recovered) {
+      log::info("check_recovered", {{"service", cfg.name}, {"check", view_.checks[i].name}});
+    }
+  }
+
+  auto maintenance = read_maintenance(cfg.maintenance_file);
+  if (maintenance) {
+    view_.maintenance = MaintenanceView{maintenance->reason, maintenance->since_unix};
+  } else {
+    view_.maintenance.reset();
+  }
+
+  Observation obs;
+  obs.healthy = policy_healthy(cfg.policy, rs);
+  obs.maintenance = maintenance.has_value();
+  obs.reason = maintenance ? maintenance->reason : failing_summary(cfg.checks, rs);
+  obs.now = Clock::now();
+  auto st = step(machine_, obs, MachineParams{cfg.rise, cfg.fall, cfg.hold_down});
+  machine_ = st.next;
+  if (st.transition) {
+    const auto& t = *st.transition;
+    record_transition(view_, t, now_unix, cfg.transitions_kept);
+    log::notice("transition", {{"service", cfg.name},
+                               {"from", std::string(to_string(t.from))},
+                               {"to", std::string(to_string(t.to))},
+                               {"reason", t.reason}});
+    hooks_.on_transition(t);
+  }
+  apply_routes();
+}
+
+void ServiceRunner::apply_routes() {
+  auto commands = commands_for(machine_.state, cfg_);
+  std::vector<RouteView> views;
+  for (std::size_t i = 0; i < commands.size() && i < cfg_.routes.size(); ++i) {
+    const auto& cmd = commands[i];
+    RouteView rv;
+    rv.prefix = cfg_.routes[i].route.prefix.text;
+    rv.next_hop = cfg_.routes[i].route.next_hop.text;
+    rv.desired = cmd.desired;
+    if (cmd.desired != Desired::none) {
+      auto& last = sent_[cmd.key];
+      if (last != cmd.line) {
+        log::info("route", {{"service", cfg_.name},
+                            {"prefix", rv.prefix},
+                            {"desired", std::string(to_string(cmd.desired))},
+                            {"command", cmd.line}});
+        ctx_.bridge.set_desired(cmd.key, cmd.line);
+        last = cmd.line;
+      }
+      rv.command = cmd.line;
+    }
+    views.push_back(std::move(rv));
+  }
+  view_.routes = std::move(views);
+}
+
+void ServiceRunner::withdraw_all() {
+  timer_.cancel();
+  for (const auto& rc : cfg_.routes) {
+    auto key = bridge::route_key(rc.route);
+    auto it = sent_.find(key);
+    if (it == sent_.end()) continue;
+    auto line = bridge::format_withdraw(rc.route);
+    if (it->second != line) {
+      ctx_.bridge.set_desired(key, line);
+      it->second = line;
+    }
+  }
+  for (auto& rv : view_.routes) {
+    rv.desired = Desired::withdraw;
+    rv.command = "";
+  }
+}
+
+}  // namespace sidecar

@@ -1,0 +1,146 @@
+#include "sidecar/status_publisher.hpp"
+
+#include <unistd.h>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "sidecar/atomic_file.hpp"
+#include "sidecar/clock.hpp"
+#include "sidecar/log.hpp"
+#include "sidecar/version.hpp"
+
+namespace sidecar {
+namespace {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+// What the alerts key on: a change of any of it rewrites the metrics file at once.
+std::string alert_key(const StatusSnapshot& snap) {
+  std::string key(bridge::to_string(snap.exabgp.state));
+  for (const auto& svc : snap.services) {
+    key += ' ';
+    key += to_string(svc.state);
+    key += svc.maintenance ? 'm' : '-';
+    for (const auto& r : svc.routes) key += r.confirmed ? 'c' : r.rejected ? 'r' : '-';
+  }
+  return key;
+}
+
+}  // namespace
+
+StatusPublisher::StatusPublisher(DaemonContext& ctx, const Config& config, const Services& services)
+    : ctx_(ctx), config_(config), services_(services), timer_(ctx.io) {}
+
+void StatusPublisher::start() {
+  started_unix_ = unix_now();
+  ctx_.spawn("status_file", loop());
+}
+
+void StatusPublisher::changed() {
+  if (dirty_) return;
+  dirty_ = true;
+  if (!throttled_) timer_.cancel();
+}
+
+void StatusPublisher::finish() {
+  finished_ = true;
+  timer_.cancel();
+}
+
+milliseconds StatusPublisher::heartbeat_period() const {
+  milliseconds p{1000};
+  for (const auto& s : config_.services) p = std::min(p, s.interval);
+  return std::max(p, milliseconds(50));
+}
+
+asio::awaitable<void> StatusPublisher::loop() {
+  while (!finished_) {
+    write_now();
+    boost::system::error_code ec;
+    throttled_ = true;
+    timer_.expires_after(milliseconds(20));
+    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    throttled_ = false;
+    if (finished_) break;
+    if (!dirty_) {
+      timer_.expires_at(last_write_ + heartbeat_period());
+      co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+}
+
+StatusSnapshot StatusPublisher::snapshot() {
+  StatusSnapshot s;
+  s.version = kVersion;
+  s.pid = static_cast<long>(::getpid());
+  s.started_unix = started_unix_;
+  s.updated_unix = unix_now();
+  s.seq = ++seq_;
+  const auto& core = ctx_.bridge.core();
+  s.exabgp.state = core.state();
+  s.exabgp.pending_acks = core.pending_acks();
+  if (core.last_ack()) s.exabgp.last_ack_unix = to_unix(*core.last_ack());
+  s.exabgp.detail = core.detail();
+  for (const auto& n : core.neighbors()) {
+    s.exabgp.neighbors.push_back({n.peer, n.state, to_unix(n.since)});
+  }
+  s.exabgp.counters = core.counters();
+  s.exabgp.ack = core.options().ack;
+  for (const auto& svc : services_) {
+    auto view = svc->view();
+    const auto& routes = svc->config().routes;
+    for (std::size_t i = 0; i < view.routes.size() && i < routes.size(); ++i) {
+      auto rs = core.route_status(bridge::route_key(routes[i].route));
+      view.routes[i].confirmed = rs.known && rs.confirmed;
+      view.routes[i].rejected = rs.rejected;
+    }
+    s.services.push_back(std::move(view));
+  }
+  s.log_lines_dropped = log::dropped_lines();
+  return s;
+}
+
+void StatusPublisher::write_now() {
+  dirty_ = false;
+  last_write_ = Clock::now();
+  ctx_.bridge.tick();  // notices a write stuck in the pipe even while the writer is suspended
+  auto snap = snapshot();
+  if (snap.exabgp.state != last_bridge_state_) {
+    auto level =
+        snap.exabgp.state == bridge::LinkState::ok ? log::Level::notice : log::Level::error;
+    log::write(level, "bridge",
+               {{"state", std::string(bridge::to_string(snap.exabgp.state))},
+                {"detail", snap.exabgp.detail}});
+    last_bridge_state_ = snap.exabgp.state;
+  }
+  auto text = status_to_json(snap).dump(2) + "\n";
+  report_write_error("status_file", write_file_atomically(config_.status_file, text));
+  if (config_.metrics_file.empty()) return;
+  // node_exporter reads the metrics file every 15-60 s: rewriting it every round would double
+  // the cost of a check for nothing.
+  auto key = alert_key(snap);
+  if (key != last_metrics_key_ || last_write_ - last_metrics_write_ >= std::chrono::seconds(1)) {
+    report_write_error("metrics_file",
+                       write_file_atomically(config_.metrics_file, metrics_text(snap)));
+    last_metrics_key_ = std::move(key);
+    last_metrics_write_ = last_write_;
+  }
+}
+
+// A write error is logged when it first appears and then once a minute, not every heartbeat.
+void StatusPublisher::report_write_error(const char* what,
+                                         const std::optional<std::string>& error) {
+  auto& last = write_error_logged_[what];
+  if (!error) {
+    last = {};
+    return;
+  }
+  auto now = Clock::now();
+  if (last == Clock::time_point{} || now - last > std::chrono::minutes(1)) {
+    log::error("write_failed", {{"file", what}, {"detail", *error}});
+    last = now;
+  }
+}
+
+}  // namespace sidecar

@@ -1,0 +1,55 @@
+#pragma once
+// The status file and the metrics file: what goes in them (a snapshot of the bridge and every
+// service) and when they are written. The status file at most once per 20 ms however many
+// services decide meanwhile, and at least once per heartbeat period, so a stale file means a
+// stuck loop; the metrics file once a second, or at once when something an alert keys on changes.
+#include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
+
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sidecar/config.hpp"
+#include "sidecar/daemon_context.hpp"
+#include "sidecar/service_runner.hpp"
+#include "sidecar/status_model.hpp"
+
+namespace sidecar {
+
+class StatusPublisher {
+ public:
+  using Services = std::vector<std::shared_ptr<ServiceRunner>>;
+  StatusPublisher(DaemonContext& ctx, const Config& config, const Services& services);
+
+  void start();      // spawns the writer loop
+  void changed();    // something worth showing changed: write soon (within 20 ms)
+  void write_now();  // the final write before exit
+  void finish();     // no more writes; the loop ends
+
+ private:
+  boost::asio::awaitable<void> loop();
+  std::chrono::milliseconds heartbeat_period() const;
+  StatusSnapshot snapshot();
+  void report_write_error(const char* what, const std::optional<std::string>& error);
+
+  DaemonContext& ctx_;
+  const Config& config_;      // the daemon's current one (a reload changes paths, intervals)
+  const Services& services_;  // likewise
+  boost::asio::steady_timer timer_;
+  bool finished_ = false;
+  bool dirty_ = false;
+  bool throttled_ = false;
+  double started_unix_ = 0;
+  std::uint64_t seq_ = 0;
+  Clock::time_point last_write_{};
+  Clock::time_point last_metrics_write_{};
+  std::string last_metrics_key_;
+  bridge::LinkState last_bridge_state_ = bridge::LinkState::ok;
+  std::map<std::string, Clock::time_point> write_error_logged_;
+};
+
+}  // namespace sidecar
