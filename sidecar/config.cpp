@@ -547,11 +547,13 @@ ConfigResult parse_config(std::string_view text) {
     }
   }
   if (auto* e = c.object(root, "exabgp", "")) {
-    c.known_keys(*e, "exabgp", {"ack", "ack_timeout_ms", "ping_interval_ms", "refresh_ms"});
+    c.known_keys(*e, "exabgp", {"ack", "ack_timeout_ms", "ping_interval_ms", "refresh_ms",
+                                     "hitless_restart"});
     c.boolean(*e, "ack", "exabgp", &config.exabgp.ack);
     c.millis(*e, "ack_timeout_ms", "exabgp", &config.exabgp.ack_timeout, 100, 600000);
     c.millis(*e, "ping_interval_ms", "exabgp", &config.exabgp.ping_interval, 100, 3600000);
     c.millis(*e, "refresh_ms", "exabgp", &config.exabgp.refresh, 0, 86400000);
+    c.boolean(*e, "hitless_restart", "exabgp", &config.exabgp.hitless_restart);
   }
   const auto* services = c.array(root, "services", "");
   if (!services || services->empty()) {

@@ -20,6 +20,9 @@ struct ExabgpSettings {
   std::chrono::milliseconds ping_interval{10000};
   // exabgp.refresh_ms: re-send the current state of every route this often (0: never).
   std::chrono::milliseconds refresh{0};
+  // exabgp.hitless_restart: after a restart of the sidecar alone, keep what ExaBGP still holds
+  // while the first rounds pass (false: the 0.1 behaviour, RISING from the start withdraws).
+  bool hitless_restart = true;
 };
 
 struct CheckConfig {

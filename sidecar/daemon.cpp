@@ -23,8 +23,10 @@
 #include "exabgp-bridge/exception_text.hpp"
 #include "sidecar/daemon_context.hpp"
 #include "sidecar/log.hpp"
+#include "sidecar/previous_routes.hpp"
 #include "sidecar/reload_plan.hpp"
 #include "sidecar/service_runner.hpp"
+#include "sidecar/small_file.hpp"
 #include "sidecar/status_publisher.hpp"
 #include "sidecar/version.hpp"
 
@@ -77,6 +79,8 @@ class Daemon {
       finish(70);
     };
     bridge_.start();
+    ctx_.hitless_restart = config_.exabgp.hitless_restart;
+    withdraw_stale_routes();
     for (const auto& sc : config_.services) add_service(sc);
     spawn("signals", signal_loop());
     status_.start();
@@ -90,6 +94,25 @@ class Daemon {
   }
 
  private:
+  // Routes the previous instance announced (its status file says so) that no service of this
+  // configuration owns: nobody would ever withdraw them otherwise (ExaBGP 4.2 keeps a dead
+  // child's routes). Routes still configured are left as ExaBGP holds them: their service
+  // decides (hitless restart, see routed_state).
+  void withdraw_stale_routes() {
+    std::string error;
+    auto text = read_small_file(config_.status_file, 16 * 1024 * 1024, &error);
+    if (!text) return;  // first start, or unreadable: nothing known to clean up
+    for (const auto& r : stale_routes(announced_in_status(*text), config_)) {
+      auto line = bridge::format_withdraw(r);
+      log::notice("stale_route", {{"prefix", r.prefix.text},
+                                  {"command", line},
+                                  {"detail",
+                                   "announced by the previous instance, no longer "
+                                   "configured: withdrawn"}});
+      bridge_.set_desired(bridge::route_key(r), line);
+    }
+  }
+
   void add_service(const ServiceConfig& sc) {
     auto svc = std::make_shared<ServiceRunner>(ctx_, sc);
     services_.push_back(svc);
@@ -217,6 +240,8 @@ class Daemon {
     config_.status_file = next.status_file;
     config_.metrics_file = next.metrics_file;
     config_.exabgp.refresh = next.exabgp.refresh;
+    config_.exabgp.hitless_restart = next.exabgp.hitless_restart;
+    ctx_.hitless_restart = next.exabgp.hitless_restart;
     log::Level level;
     if (log::parse_level(next.log_level, &level)) log::set_level(level);
     for (const auto& name : plan.start) {

@@ -20,7 +20,8 @@ struct DaemonContext {
   // Starts a coroutine whose exception (a bug) withdraws every route and exits 70.
   std::function<void(const char* task, boost::asio::awaitable<void>)> spawn;
   std::function<void()> status_changed;
-  bool stopping = false;  // SIGTERM, EOF or an internal error: no new rounds
+  bool stopping = false;
+  bool hitless_restart = true;  // exabgp.hitless_restart as started  // SIGTERM, EOF or an internal error: no new rounds
 };
 
 }  // namespace sidecar

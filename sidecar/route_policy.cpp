@@ -69,4 +69,9 @@ std::vector<RouteCommand> commands_for(ServiceState state, const ServiceConfig& 
   return out;
 }
 
+ServiceState routed_state(const Machine& machine, bool hitless) {
+  if (hitless && machine.fresh && machine.state == ServiceState::rising) return ServiceState::init;
+  return machine.state;
+}
+
 }  // namespace sidecar

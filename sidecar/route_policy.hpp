@@ -22,4 +22,11 @@ struct RouteCommand {
 Desired desired_for(ServiceState state, const RouteConfig& route);
 std::vector<RouteCommand> commands_for(ServiceState state, const ServiceConfig& service);
 
+// The state whose commands go out. A restart of the sidecar alone (an upgrade, a crash; ExaBGP
+// keeps running and keeps the routes the previous instance announced) must not withdraw a
+// healthy node: with `hitless`, RISING straight from INIT sends nothing, like INIT, so whatever
+// ExaBGP holds stays until the service is proven UP (then announced as configured) or fails a
+// round (then DOWN withdraws at once). RISING after DOWN or maintenance still applies when_down.
+ServiceState routed_state(const Machine& machine, bool hitless);
+
 }  // namespace sidecar

@@ -110,13 +110,14 @@ void ServiceRunner::decide(const ServiceConfig& cfg, const std::vector<probes::C
 }
 
 void ServiceRunner::apply_routes() {
-  auto commands = commands_for(machine_.state, cfg_);
+  auto commands = commands_for(routed_state(machine_, ctx_.hitless_restart), cfg_);
   std::vector<RouteView> views;
   for (std::size_t i = 0; i < commands.size() && i < cfg_.routes.size(); ++i) {
     const auto& cmd = commands[i];
     RouteView rv;
     rv.prefix = cfg_.routes[i].route.prefix.text;
     rv.next_hop = cfg_.routes[i].route.next_hop.text;
+    rv.neighbors = cfg_.routes[i].route.neighbors;
     rv.desired = cmd.desired;
     if (cmd.desired != Desired::none) {
       auto& last = sent_[cmd.key];

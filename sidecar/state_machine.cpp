@@ -46,6 +46,7 @@ Step step(const Machine& current, const Observation& obs, const MachineParams& p
     m.state = to;
     m.since = obs.now;
     if (to == ServiceState::up) m.last_up = obs.now;
+    if (to != ServiceState::init && to != ServiceState::rising) m.fresh = false;
   };
 
   if (obs.maintenance) {

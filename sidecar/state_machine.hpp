@@ -25,6 +25,9 @@ struct Machine {
   int failures = 0;   // consecutive unhealthy observations in the current run
   Clock::time_point since{};
   std::optional<Clock::time_point> last_up;  // last transition into UP (for hold-down)
+  // Still on the first way up since the sidecar started (INIT, then RISING): nothing this
+  // instance decided has been sent yet. Cleared by any transition elsewhere (DOWN, DISABLED...).
+  bool fresh = true;
 };
 
 struct Observation {

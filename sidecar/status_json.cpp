@@ -105,6 +105,7 @@ nlohmann::json status_to_json(const StatusSnapshot& s) {
     for (const auto& r : svc.routes) {
       routes.push_back({{"prefix", r.prefix},
                         {"next_hop", r.next_hop},
+                        {"neighbors", r.neighbors},
                         {"desired", std::string(to_string(r.desired))},
                         {"confirmed", r.confirmed},
                         {"rejected", r.rejected},

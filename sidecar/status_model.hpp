@@ -49,6 +49,7 @@ struct RouteView {
   bool confirmed = false;
   bool rejected = false;
   std::string command;  // the latest line sent for it
+  std::vector<std::string> neighbors;  // the route's scope; empty = every peer
 };
 
 struct MaintenanceView {

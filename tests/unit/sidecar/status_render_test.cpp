@@ -52,7 +52,7 @@ sidecar::StatusSnapshot sample() {
   svc.checks.push_back(ch);
   svc.transitions.push_back({1795339541.0, ServiceState::rising, ServiceState::up, "3 successes"});
   svc.routes.push_back({"192.0.2.53/32", "self", Desired::announce, true, false,
-                        "announce route 192.0.2.53/32 next-hop self"});
+                        "announce route 192.0.2.53/32 next-hop self", {}});
   svc.probes_by_reason[0] = 57;
   s.services.push_back(svc);
   return s;
