@@ -1,11 +1,14 @@
 #include "sidecar/cli_maintenance.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "sidecar/cli_util.hpp"
+#include "sidecar/clock.hpp"
 #include "sidecar/config.hpp"
 #include "sidecar/maintenance_file.hpp"
+#include "sidecar/maintenance_wait.hpp"
 
 namespace sidecar {
 
@@ -13,9 +16,13 @@ namespace {
 constexpr const char* kUsage =
     "usage: anycast-sidecar maintenance on|off|show --config FILE [--service NAME] [--reason "
     "TEXT]\n"
+    "       anycast-sidecar maintenance on --wait [--timeout SECONDS] --config FILE ...\n"
     "Puts a service (default: all) in or out of maintenance through its maintenance file; the\n"
     "daemon withdraws (or applies when_disabled) within one interval, and needs `rise` successes\n"
-    "to announce again after `off`.\n";
+    "to announce again after `off`.\n"
+    "--wait returns only once the daemon has applied when_disabled to every route and ExaBGP has\n"
+    "acknowledged it (exit 0), or after --timeout seconds (default 30; exit 2): drain first, then\n"
+    "stop the resolver.\n";
 
 std::string when(double unix_time) {
   std::time_t t = static_cast<std::time_t>(unix_time);
@@ -28,7 +35,8 @@ std::string when(double unix_time) {
 }  // namespace
 
 int run_maintenance_command(const std::vector<std::string>& args) {
-  auto a = parse_args(args, {"--config", "--service", "--reason"}, {"--help"});
+  auto a =
+      parse_args(args, {"--config", "--service", "--reason", "--timeout"}, {"--help", "--wait"});
   if (a.has("--help")) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -37,6 +45,18 @@ int run_maintenance_command(const std::vector<std::string>& args) {
   if (a.positional.size() != 1 ||
       (a.positional[0] != "on" && a.positional[0] != "off" && a.positional[0] != "show")) {
     return usage_error("maintenance", "say on, off or show", kUsage);
+  }
+  const bool wait = a.has("--wait");
+  if ((wait || a.value("--timeout")) && a.positional[0] != "on") {
+    return usage_error("maintenance", "--wait and --timeout go with on", kUsage);
+  }
+  long long timeout_s = 30;
+  if (auto t = a.value("--timeout")) {
+    char* end = nullptr;
+    timeout_s = std::strtoll(t->c_str(), &end, 10);
+    if (t->empty() || *end != '\0' || timeout_s < 1 || timeout_s > 86400) {
+      return usage_error("maintenance", "--timeout takes whole seconds from 1 to 86400", kUsage);
+    }
   }
   auto path = a.value("--config");
   if (!path) return usage_error("maintenance", "--config FILE is required", kUsage);
@@ -59,6 +79,7 @@ int run_maintenance_command(const std::vector<std::string>& args) {
     return 3;
   }
   const auto& verb = a.positional[0];
+  const double since = unix_now();
   int rc = 0;
   for (const auto* s : selected) {
     if (verb == "on") {
@@ -88,6 +109,12 @@ int run_maintenance_command(const std::vector<std::string>& args) {
                     s->maintenance_file.c_str());
       }
     }
+  }
+  if (wait && rc == 0) {
+    std::vector<std::string> names;
+    for (const auto* s : selected) names.push_back(s->name);
+    rc = wait_for_drain(*loaded.config, names, since, std::chrono::seconds(timeout_s));
+    if (rc == 0) std::printf("drained: ExaBGP acknowledged when_disabled for every route\n");
   }
   return rc;
 }

@@ -133,5 +133,54 @@ class HitlessRestart(e2e.NodeTestCase):
         self.assertIn("stale_route", self.exabgp.child_stderr())
 
 
+class MaintenanceWait(e2e.NodeTestCase):
+    """`maintenance on --wait` returns only once the router no longer holds the route, so the
+    resolver can be stopped at once; without --wait the route is still there when `on` returns
+    (the negative control: stopping the resolver then would cost queries)."""
+
+    def node(self):
+        port = self.start_resolver().port
+        svc = sc.service(checks=[sc.dns_check(port)], routes=[sc.route(self.PREFIX)],
+                         interval_ms=1000, fast_interval_ms=200, rise=2, fall=3, hold_down_ms=0)
+        return self.start_node([svc])
+
+    def test_wait_returns_after_the_router_dropped_the_route(self):
+        config = self.node()
+        self.wait_route(True, timeout=20)
+        wait_until(lambda: self.service()["announced"], 10, "route confirmed")
+        t0 = time.monotonic()
+        r = sc.maintenance_cmd(config, "on", "--wait", "--reason", "unbound upgrade", timeout=40)
+        took = time.monotonic() - t0
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("drained", r.stdout)
+        # ExaBGP acknowledged the withdraw: the router has it within a few ms.
+        self.wait_route(False, timeout=0.5, what="route gone at the router right after --wait")
+        print(f"maintenance on --wait returned after {took * 1000:.0f} ms")
+        self.resolver.stop()  # the upgrade: nothing routes to this node any more
+        self.resolver.start()
+        r = sc.maintenance_cmd(config, "off")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.wait_route(True, timeout=5)
+
+    def test_negative_control_without_wait_the_route_is_still_there(self):
+        config = self.node()
+        self.wait_route(True, timeout=20)
+        r = sc.maintenance_cmd(config, "on")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(self.paths(), "without --wait the router must still hold the route")
+        self.wait_route(False, timeout=3)
+
+    def test_wait_times_out_with_exit_2_when_the_daemon_cannot_drain(self):
+        config = self.node()
+        self.wait_route(True, timeout=20)
+        self.exabgp.sigstop()  # ExaBGP frozen: the withdraw is never acknowledged
+        try:
+            r = sc.maintenance_cmd(config, "on", "--wait", "--timeout", "2", timeout=20)
+        finally:
+            self.exabgp.sigcont()
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("not drained after 2 s", r.stderr)
+
+
 if __name__ == "__main__":
     e2e.main()
