@@ -7,6 +7,8 @@
 
 #include "sidecar/cli_util.hpp"
 #include "sidecar/config.hpp"
+#include "sidecar/config_fallback.hpp"
+#include "sidecar/small_file.hpp"
 #include "sidecar/status_verdict.hpp"
 
 namespace sidecar {
@@ -58,13 +60,21 @@ int run_status_command(const std::vector<std::string>& args) {
   } else {
     auto config_path = a.value("--config").value_or(kDefaultConfig);
     auto loaded = load_config_file(config_path);
-    if (!loaded.config) {
-      return unknown(as_json, "cannot use " + config_path + ": " +
-                                  (loaded.problems.empty() ? "invalid" : loaded.problems[0]) +
-                                  " (or pass --status-file FILE)");
+    if (loaded.config) {
+      status_path = loaded.config->status_file;
+      default_age = std::max(5.0, 3.0 * longest_interval(*loaded.config).count() / 1000.0);
+    } else {
+      // The daemon runs on an invalid configuration too (announcing nothing) and says so in
+      // the status file it could still locate: look there, as it did.
+      auto text = read_small_file(config_path, 4 * 1024 * 1024);
+      status_path = fallback_status_file(text.value_or(""), Config{}.status_file);
+      std::ifstream probe(status_path);
+      if (!text || !probe) {
+        return unknown(as_json, "cannot use " + config_path + ": " +
+                                    (loaded.problems.empty() ? "invalid" : loaded.problems[0]) +
+                                    " (or pass --status-file FILE)");
+      }
     }
-    status_path = loaded.config->status_file;
-    default_age = std::max(5.0, 3.0 * longest_interval(*loaded.config).count() / 1000.0);
   }
   std::ifstream in(status_path);
   if (!in) {

@@ -24,6 +24,7 @@
 #include "sidecar/daemon_context.hpp"
 #include "sidecar/log.hpp"
 #include "sidecar/previous_routes.hpp"
+#include "sidecar/reexec.hpp"
 #include "sidecar/reload_plan.hpp"
 #include "sidecar/service_runner.hpp"
 #include "sidecar/small_file.hpp"
@@ -48,16 +49,18 @@ bridge::BridgeOptions bridge_options(const ExabgpSettings& s) {
 
 class Daemon {
  public:
-  Daemon(asio::io_context& io, std::string config_path, Config config)
+  Daemon(asio::io_context& io, std::string config_path, Config config,
+         std::vector<std::string> config_error)
       : io_(io),
         config_path_(std::move(config_path)),
         config_(std::move(config)),
+        config_error_(std::move(config_error)),
         bridge_(io, bridge_options(config_.exabgp)),
         prober_(io),
         ctx_{io, bridge_, prober_,
              [this](const char* task, awaitable<void> c) { spawn(task, std::move(c)); },
              [this] { status_.changed(); }},
-        status_(ctx_, config_, services_),
+        status_(ctx_, config_, services_, config_error_),
         signals_(io, SIGTERM, SIGINT, SIGHUP),
         refresh_timer_(io) {}
 
@@ -85,6 +88,17 @@ class Daemon {
     spawn("signals", signal_loop());
     status_.start();
     if (config_.exabgp.refresh.count() > 0) spawn("refresh", refresh_loop());
+    if (!config_error_.empty()) {
+      log::error("config_invalid",
+                 {{"config", config_path_},
+                  {"problems", std::to_string(config_error_.size())},
+                  {"first", config_error_.front()},
+                  {"detail",
+                   "announcing nothing; fix the file (anycast-sidecar check-config "
+                   "--config " +
+                       config_path_ + "), then send SIGHUP"}});
+      for (const auto& p : config_error_) log::error("config_problem", {{"problem", p}});
+    }
     log::notice("started", {{"version", kVersion},
                             {"config", config_path_},
                             {"services", std::to_string(config_.services.size())},
@@ -201,7 +215,20 @@ class Daemon {
                    "check-config --config " +
                        config_path_}});
       for (const auto& p : result.problems) log::error("config_problem", {{"problem", p}});
+      if (!config_error_.empty()) {
+        config_error_ = result.problems;
+        status_.changed();
+      }
       return;
+    }
+    if (!config_error_.empty()) {
+      // Until now nothing was announced and the bridge runs with default settings: start over
+      // as this very process (same pid, same pipes: ExaBGP sees no child death) on the now valid
+      // configuration, through the normal start.
+      log::notice("config_fixed", {{"config", config_path_},
+                                   {"detail", "configuration now valid; restarting in place"}});
+      reexec_self(config_path_);
+      return;  // only if exec failed (logged); keep running announcing nothing
     }
     Config next = std::move(*result.config);
     SentByService sent;
@@ -269,6 +296,8 @@ class Daemon {
   asio::io_context& io_;
   std::string config_path_;
   Config config_;
+  // Set while running on an invalid configuration (announcing nothing); SIGHUP retries.
+  std::vector<std::string> config_error_;
   bridge::Bridge bridge_;
   probes::DnsProber prober_;
   std::vector<std::shared_ptr<ServiceRunner>> services_;
@@ -281,54 +310,12 @@ class Daemon {
   int exit_code_after_withdraw_ = 0;  // 70 after an internal error, else 0 (SIGTERM)
 };
 
-constexpr const char* kRunHelp =
-    "usage: anycast-sidecar run --config FILE\n"
-    "\n"
-    "The daemon, started by ExaBGP's `process` directive. Reads ExaBGP's messages on stdin,\n"
-    "writes API commands on stdout, logs on stderr, writes the status file.\n"
-    "Signals: SIGTERM/SIGINT withdraw announced routes and exit 0; SIGHUP reloads the\n"
-    "configuration (an invalid one is logged and the old one kept). EOF on stdin exits 0.\n";
-
 }  // namespace
 
-int run_daemon_command(const std::vector<std::string>& args) {
-  std::string config_path;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--help" || args[i] == "-h") {
-      std::fputs(kRunHelp, stdout);  // only on request, never under ExaBGP
-      return 0;
-    }
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      config_path = args[++i];
-    } else if (args[i].rfind("--config=", 0) == 0) {
-      config_path = args[i].substr(9);
-    } else {
-      std::fprintf(stderr, "anycast-sidecar run: unexpected argument '%s'\n%s", args[i].c_str(),
-                   kRunHelp);
-      return 3;
-    }
-  }
-  if (config_path.empty()) {
-    std::fprintf(stderr, "anycast-sidecar run: --config FILE is required\n%s", kRunHelp);
-    return 3;
-  }
-  auto result = load_config_file(config_path);
-  if (!result.config) {
-    // stdout belongs to ExaBGP: problems go to stderr only.
-    std::fprintf(stderr, "anycast-sidecar: invalid configuration %s (%zu problem%s):\n",
-                 config_path.c_str(), result.problems.size(),
-                 result.problems.size() == 1 ? "" : "s");
-    for (const auto& p : result.problems) std::fprintf(stderr, "  %s\n", p.c_str());
-    std::fprintf(stderr, "fix it and check with: anycast-sidecar check-config --config %s\n",
-                 config_path.c_str());
-    return 1;
-  }
-  std::signal(SIGPIPE, SIG_IGN);  // a closed pipe to ExaBGP is EPIPE (bridge gone), not death
-  log::init_nonblocking_stderr();
-  log::Level level;
-  if (log::parse_level(result.config->log_level, &level)) log::set_level(level);
+int run_daemon(const std::string& config_path, Config config,
+               std::vector<std::string> config_error) {
   asio::io_context io(1);
-  Daemon daemon(io, config_path, std::move(*result.config));
+  Daemon daemon(io, config_path, std::move(config), std::move(config_error));
   return daemon.run();
 }
 

@@ -141,7 +141,7 @@ nlohmann::json status_to_json(const StatusSnapshot& s) {
     });
   }
 
-  return {
+  nlohmann::json out = {
       {"schema", 1},
       {"version", s.version},
       {"pid", s.pid},
@@ -152,6 +152,9 @@ nlohmann::json status_to_json(const StatusSnapshot& s) {
       {"services", services},
       {"log_lines_dropped", s.log_lines_dropped},
   };
+  // Only while running on an invalid configuration: `status` then exits 2 with these lines.
+  if (!s.config_error.empty()) out["config_error"] = s.config_error;
+  return out;
 }
 
 }  // namespace sidecar

@@ -99,6 +99,8 @@ struct StatusSnapshot {
   BridgeView exabgp;
   std::vector<ServiceView> services;
   std::uint64_t log_lines_dropped = 0;
+  // Running on an invalid configuration: its problems (announcing nothing); empty otherwise.
+  std::vector<std::string> config_error;
 };
 
 // Service-level summary of the per-route desired states (contract: announce | announce-down |

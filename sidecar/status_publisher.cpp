@@ -29,8 +29,14 @@ std::string alert_key(const StatusSnapshot& snap) {
 
 }  // namespace
 
-StatusPublisher::StatusPublisher(DaemonContext& ctx, const Config& config, const Services& services)
-    : ctx_(ctx), config_(config), services_(services), timer_(ctx.io) {}
+StatusPublisher::StatusPublisher(DaemonContext& ctx, const Config& config,
+                                 const Services& services,
+                                 const std::vector<std::string>& config_error)
+    : ctx_(ctx),
+      config_(config),
+      services_(services),
+      config_error_(config_error),
+      timer_(ctx.io) {}
 
 void StatusPublisher::start() {
   started_unix_ = unix_now();
@@ -98,6 +104,7 @@ StatusSnapshot StatusPublisher::snapshot() {
     s.services.push_back(std::move(view));
   }
   s.log_lines_dropped = log::dropped_lines();
+  s.config_error = config_error_;
   return s;
 }
 

@@ -23,7 +23,8 @@ namespace sidecar {
 class StatusPublisher {
  public:
   using Services = std::vector<std::shared_ptr<ServiceRunner>>;
-  StatusPublisher(DaemonContext& ctx, const Config& config, const Services& services);
+  StatusPublisher(DaemonContext& ctx, const Config& config, const Services& services,
+                  const std::vector<std::string>& config_error);
 
   void start();      // spawns the writer loop
   void changed();    // something worth showing changed: write soon (within 20 ms)
@@ -39,6 +40,7 @@ class StatusPublisher {
   DaemonContext& ctx_;
   const Config& config_;      // the daemon's current one (a reload changes paths, intervals)
   const Services& services_;  // likewise
+  const std::vector<std::string>& config_error_;  // the problems while running on an invalid one
   boost::asio::steady_timer timer_;
   bool finished_ = false;
   bool dirty_ = false;

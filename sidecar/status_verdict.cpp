@@ -76,6 +76,15 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
     return v;
   }
 
+  // Running on an invalid configuration: nothing is announced until it is fixed.
+  if (auto ce = status.find("config_error"); ce != status.end() && ce->is_array()) {
+    j.raise(2, "running on an invalid configuration, announcing nothing: fix it (anycast-sidecar "
+               "check-config --config FILE), then reload with SIGHUP");
+    for (const auto& p : *ce) {
+      if (p.is_string()) details.push_back("  config: " + p.get<std::string>());
+    }
+  }
+
   auto updated = num(status, "updated_unix");
   if (!updated) {
     j.raise(2, "status file has no updated_unix heartbeat");
