@@ -111,6 +111,7 @@ asio::awaitable<void> Bridge::read_loop() {
     if (n > 0) {
       auto now = Clock::now();
       auto state_before = core_.state();
+      auto pending_before = core_.pending_acks();
       core_.on_read_bytes(n);
       auto discarded_before = splitter_.discarded_long_lines();
       splitter_.feed(std::string_view(buf.data(), n), [&](std::string_view line) {
@@ -121,7 +122,10 @@ asio::awaitable<void> Bridge::read_loop() {
       for (auto d = discarded_before; d < splitter_.discarded_long_lines(); ++d) {
         core_.on_long_line_discarded();
       }
-      changed = changed || core_.state() != state_before;
+      // Everything written is now acknowledged: the routes' confirmation changed, which
+      // `status` and `maintenance on --wait` read (else they would see it at the heartbeat).
+      changed = changed || core_.state() != state_before ||
+                (pending_before > 0 && core_.pending_acks() == 0);
       kick();  // an ack may have opened the window for the next batch
     }
     if (changed && on_change) on_change();
