@@ -85,6 +85,8 @@ int main(int argc, char** argv) {
     for (auto& r : svc.routes) r.desired = Desired::withdraw;
     ok &= write(dir, "down-" + std::string(probes::to_string(reason)), s);
   }
+  // Every other ServiceState. A new state (the contract's `degraded`) gets its line here, with
+  // the check and route values that state has.
   for (auto st : {ServiceState::init, ServiceState::rising, ServiceState::falling}) {
     auto s = healthy();
     s.services[0].state = st;
