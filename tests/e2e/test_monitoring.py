@@ -100,6 +100,11 @@ class Monitoring(e2e.ThreeNodeTestCase):
         self.assertEqual(labels["service"], "resolver", labels)
         self.assertEqual(labels["severity"], "critical", labels)
         self.assertIn("connection_refused", fired[0]["annotations"]["summary"])
+        # The real file of a node down, as the daemon wrote it, passes Prometheus' own lint too.
+        real = (self.nodes[1]["dir"] / "metrics.prom").read_text()
+        self.assertIn('reason="connection_refused"', real)
+        lint = e2e.run([which("promtool"), "check", "metrics"], input=real)
+        self.assertEqual((lint.returncode, lint.stdout + lint.stderr), (0, ""))
         # node 2 withdrew: the healthy-not-announced alert (the 2021 outage) stays silent
         self.assertEqual(self.alerts("AnycastResolverHealthyNotAnnounced"), [])
 
