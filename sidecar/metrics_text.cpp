@@ -53,9 +53,9 @@ class Writer {
   std::string out_;
 };
 
-constexpr ServiceState kStates[] = {ServiceState::init, ServiceState::rising, ServiceState::up,
-                                    ServiceState::falling, ServiceState::down,
-                                    ServiceState::disabled};
+constexpr ServiceState kStates[] = {ServiceState::init, ServiceState::rising,
+                                    ServiceState::up,   ServiceState::falling,
+                                    ServiceState::down, ServiceState::disabled};
 
 }  // namespace
 
@@ -68,6 +68,10 @@ std::string metrics_text(const StatusSnapshot& s) {
   w.sample("anycast_sidecar_status_updated_timestamp_seconds", {}, s.updated_unix);
   w.family("anycast_sidecar_started_timestamp_seconds", "gauge", "Unix time the daemon started.");
   w.sample("anycast_sidecar_started_timestamp_seconds", {}, s.started_unix);
+
+  w.family("anycast_sidecar_log_lines_dropped_total", "counter",
+           "Log lines dropped because stderr (ExaBGP's pipe) was full.");
+  w.sample("anycast_sidecar_log_lines_dropped_total", {}, static_cast<double>(s.log_lines_dropped));
 
   w.family("anycast_sidecar_bridge_state", "gauge",
            "ExaBGP API bridge state: 1 for the current one of ok, stalled, gone.");

@@ -141,6 +141,7 @@ TEST_CASE("metrics name the state, the announcement and the failure reason") {
   CHECK(text.find("# TYPE anycast_sidecar_probes_total counter") != std::string::npos);
   CHECK(text.find("anycast_sidecar_status_updated_timestamp_seconds 1795339599.4") !=
         std::string::npos);
+  CHECK(text.find("# TYPE anycast_sidecar_log_lines_dropped_total counter") != std::string::npos);
 }
 
 TEST_CASE("policies over check results") {

@@ -1,0 +1,136 @@
+// Writes the metrics file of every state the daemon can be in, one <state>.prom per state, into
+// the folder given as argv[1]: check_metrics.sh feeds each to `promtool check metrics`, so the
+// exposition format and the naming lint are checked on what the daemon really renders, not on a
+// hand-written sample.
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "sidecar/status_model.hpp"
+
+namespace {
+
+using sidecar::Desired;
+using sidecar::ServiceState;
+
+sidecar::StatusSnapshot healthy() {
+  sidecar::StatusSnapshot s;
+  s.version = "0.1.0";
+  s.pid = 1234;
+  s.started_unix = 1795339536.0;
+  s.updated_unix = 1795339599.4;
+  s.seq = 812;
+  s.exabgp.state = bridge::LinkState::ok;
+  s.exabgp.last_ack_unix = 1795339598.9;
+  s.exabgp.neighbors.push_back({"127.0.0.2", "up", 1795339540.1});
+  s.exabgp.counters.commands_written = 14;
+  s.exabgp.counters.acks_done = 14;
+  sidecar::ServiceView svc;
+  svc.name = "resolver";
+  svc.state = ServiceState::up;
+  svc.since_unix = 1795339541.0;
+  sidecar::CheckView ch;
+  ch.name = "local-zone";
+  ch.type = "dns";
+  ch.server = "127.0.0.1";
+  ch.port = 53;
+  ch.qname = "probe.health.example.";
+  ch.qtype = "A";
+  ch.transport = "udp";
+  probes::CheckResult r;
+  r.ok = true;
+  r.reason = probes::Reason::ok;
+  r.rtt_ms = 0.21;
+  ch.last = r;
+  svc.checks.push_back(ch);
+  sidecar::CheckView ex;
+  ex.name = "exec-1";
+  ex.type = "exec";
+  ex.command = {"/bin/true"};
+  ex.last = r;
+  svc.checks.push_back(ex);
+  svc.routes.push_back({"192.0.2.53/32", "self", Desired::announce, true, false, ""});
+  svc.routes.push_back({"2001:db8::53/128", "self", Desired::announce, true, false, ""});
+  svc.probes_by_reason[0] = 57;
+  svc.transitions_total = 2;
+  s.services.push_back(svc);
+  return s;
+}
+
+bool write(const std::string& dir, const std::string& name, const sidecar::StatusSnapshot& s) {
+  std::ofstream out(dir + "/" + name + ".prom");
+  out << sidecar::metrics_text(s);
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s OUTPUT_DIR\n", argv[0]);
+    return 3;
+  }
+  const std::string dir = argv[1];
+  bool ok = true;
+  ok &= write(dir, "up", healthy());
+
+  // down, once per probe reason a failing check can carry
+  for (auto reason : probes::kAllReasons) {
+    if (reason == probes::Reason::ok) continue;
+    auto s = healthy();
+    auto& svc = s.services[0];
+    svc.state = ServiceState::down;
+    svc.checks[0].last->ok = false;
+    svc.checks[0].last->reason = reason;
+    for (auto& r : svc.routes) r.desired = Desired::withdraw;
+    ok &= write(dir, "down-" + std::string(probes::to_string(reason)), s);
+  }
+  // Every other ServiceState. A new state (the contract's `degraded`) gets its line here, with
+  // the check and route values that state has.
+  for (auto st : {ServiceState::init, ServiceState::rising, ServiceState::falling}) {
+    auto s = healthy();
+    s.services[0].state = st;
+    if (st == ServiceState::init) {
+      for (auto& ch : s.services[0].checks) ch.last.reset();  // no probe answered yet
+      for (auto& r : s.services[0].routes) r.desired = Desired::none, r.confirmed = false;
+    }
+    ok &= write(dir, std::string(sidecar::to_string(st)), s);
+  }
+  {
+    auto s = healthy();  // maintenance
+    s.services[0].state = ServiceState::disabled;
+    s.services[0].maintenance = sidecar::MaintenanceView{"apt upgrade", 1795339590.0};
+    for (auto& r : s.services[0].routes) r.desired = Desired::withdraw;
+    ok &= write(dir, "disabled", s);
+  }
+  {
+    auto s = healthy();  // ExaBGP stopped reading: acks pending, announcements unconfirmed
+    s.exabgp.state = bridge::LinkState::stalled;
+    s.exabgp.pending_acks = 3;
+    s.exabgp.counters.stalls = 1;
+    s.services[0].routes[0].confirmed = false;
+    ok &= write(dir, "bridge-stalled", s);
+  }
+  {
+    auto s = healthy();
+    s.exabgp.state = bridge::LinkState::gone;
+    s.exabgp.neighbors.clear();
+    ok &= write(dir, "bridge-gone", s);
+  }
+  {
+    auto s = healthy();  // a rejected announcement
+    s.exabgp.counters.acks_error = 1;
+    s.services[0].routes[0].rejected = true;
+    ok &= write(dir, "route-rejected", s);
+  }
+  {
+    auto s = healthy();  // no services configured
+    s.services.clear();
+    ok &= write(dir, "no-services", s);
+  }
+  if (!ok) {
+    std::fprintf(stderr, "cannot write into %s\n", dir.c_str());
+    return 1;
+  }
+  return 0;
+}
