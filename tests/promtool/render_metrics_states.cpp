@@ -49,8 +49,8 @@ sidecar::StatusSnapshot healthy() {
   ex.command = {"/bin/true"};
   ex.last = r;
   svc.checks.push_back(ex);
-  svc.routes.push_back({"192.0.2.53/32", "self", Desired::announce, true, false, ""});
-  svc.routes.push_back({"2001:db8::53/128", "self", Desired::announce, true, false, ""});
+  svc.routes.push_back({"192.0.2.53/32", "self", Desired::announce, true, false, "", {}});
+  svc.routes.push_back({"2001:db8::53/128", "self", Desired::announce, true, false, "", {}});
   svc.probes_by_reason[0] = 57;
   svc.transitions_total = 2;
   s.services.push_back(svc);
