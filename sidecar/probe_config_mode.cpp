@@ -1,15 +1,14 @@
 // `probe --config`: the configured checks, run once each, judged exactly as the daemon judges a
 // round (same check runner, same policy), printed as a table.
+#include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
-
-#include "sidecar/json_text.hpp"
 
 #include "sidecar/check_runner.hpp"
+#include "sidecar/json_text.hpp"
 #include "sidecar/probe_cli.hpp"
 
 namespace sidecar {
@@ -18,8 +17,7 @@ namespace asio = boost::asio;
 int run_probe_config_mode(const ProbeArgs& a) {
   auto loaded = load_config_file(*a.config_path);
   if (!loaded.config) {
-    std::fprintf(stderr, "anycast-sidecar probe: invalid configuration %s:\n",
-                 a.config_path->c_str());
+    std::fprintf(stderr, "anycast-sidecar probe: invalid configuration %s:\n", a.config_path->c_str());
     for (const auto& p : loaded.problems) std::fprintf(stderr, "  %s\n", p.c_str());
     return 3;
   }
@@ -37,8 +35,7 @@ int run_probe_config_mode(const ProbeArgs& a) {
   std::vector<std::vector<probes::CheckResult>> results(services.size());
   for (std::size_t i = 0; i < services.size(); ++i) {
     asio::co_spawn(
-        io,
-        [&, i]() -> asio::awaitable<void> {
+        io, [&, i]() -> asio::awaitable<void> {
           results[i] = co_await run_checks(prober, services[i].checks);
         },
         asio::detached);
@@ -69,17 +66,14 @@ int run_probe_config_mode(const ProbeArgs& a) {
         std::printf("%-16s %-20s %-20s %6.2f ms  %s\n", s.name.c_str(), s.checks[c].name.c_str(),
                     std::string(probes::to_string(r.reason)).c_str(), r.rtt_ms, r.detail.c_str());
         if (!r.ok && s.checks[c].type == CheckConfig::Type::dns) {
-          std::printf(
-              "%-16s   next: %s\n", "",
-              probes::hint_for(r.reason, s.checks[c].dns.server, s.checks[c].dns.port).c_str());
+          std::printf("%-16s   next: %s\n", "",
+                      probes::hint_for(r.reason, s.checks[c].dns.server, s.checks[c].dns.port).c_str());
         }
       }
     }
     if (a.json) {
-      out.push_back({{"service", s.name},
-                     {"policy", policy_to_string(s.policy)},
-                     {"healthy", healthy},
-                     {"checks", checks}});
+      out.push_back({{"service", s.name}, {"policy", policy_to_string(s.policy)},
+                     {"healthy", healthy}, {"checks", checks}});
     } else {
       std::printf("%-16s => %s (policy %s)\n", s.name.c_str(),
                   healthy ? "healthy: would count toward announcing"
@@ -89,8 +83,7 @@ int run_probe_config_mode(const ProbeArgs& a) {
   }
   int code = passed == total ? 0 : passed == 0 ? 2 : 1;
   if (a.json) {
-    std::printf("%s\n",
-                dump_json(nlohmann::json({{"services", out}, {"exit_code", code}}), 2).c_str());
+    std::printf("%s\n", dump_json(nlohmann::json({{"services", out}, {"exit_code", code}}), 2).c_str());
   }
   return code;
 }
