@@ -11,9 +11,12 @@ std::string quote(std::string_view s) {
   return "\"" + bridge::printable(s, 80) + "\"";
 }
 
+// C0, DEL and C1 (U+0080-U+009F, encoded C2 80-C2 9F): none belongs in a name or a path.
 bool has_control(std::string_view s) {
-  for (unsigned char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == 0x7f) return true;
+    if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) < 0xa0) return true;
   }
   return false;
 }
