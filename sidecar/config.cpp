@@ -124,6 +124,15 @@ void distinct_files(Checker& c, const Config& config) {
       c.add(p, "\"" + m + "\" is also the status_file: the status would put it in maintenance");
     } else if (!config.metrics_file.empty() && m == config.metrics_file) {
       c.add(p, "\"" + m + "\" is also the metrics_file: give each its own path");
+    } else {
+      // Shared, `maintenance off --service a` would also end b's maintenance, unannounced.
+      for (std::size_t j = 0; j < i; ++j) {
+        if (config.services[j].maintenance_file == m) {
+          c.add(p, "\"" + m + "\" is also services[" + std::to_string(j) +
+                       "].maintenance_file: give each service its own");
+          break;
+        }
+      }
     }
   }
 }

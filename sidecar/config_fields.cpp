@@ -35,6 +35,9 @@ std::string type_name(const json& j) {
       return "an array";
     case json::value_t::object:
       return "an object";
+    case json::value_t::number_float:
+      // "must be a whole number, not a number" (for 53.0 or 1e3) told the operator nothing.
+      return "a number with a fraction or exponent (" + j.dump() + ")";
     default:
       return "a number";
   }

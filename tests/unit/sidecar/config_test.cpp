@@ -195,7 +195,7 @@ TEST_CASE("malformed configurations: each gives the exact problem line") {
     {with_service(R"("colour": "red", )"), "services[0].colour: unknown key (remove it)"},
     {with_service(R"("interval_ms": 5, )"), "services[0].interval_ms: 5 is out of range (10 to 3600000)"},
     {with_service(R"("interval_ms": "1s", )"), "services[0].interval_ms: must be a whole number, not a string"},
-    {with_service(R"("interval_ms": 1.5, )"), "services[0].interval_ms: must be a whole number, not a number"},
+    {with_service(R"("interval_ms": 1.5, )"), "services[0].interval_ms: must be a whole number, not a number with a fraction or exponent (1.5)"},
     {with_service(R"("timeout_ms": 1000, )"), "services[0].timeout_ms: 1000 must be shorter than interval_ms 1000 (a probe must end before the next one)"},
     {with_service(R"("fast_interval_ms": 2000, )"), "services[0].fast_interval_ms: 2000 must not be longer than interval_ms 1000"},
     {with_service(R"("rise": 0, )"), "services[0].rise: 0 is out of range (1 to 100)"},

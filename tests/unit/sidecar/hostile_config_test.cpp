@@ -73,6 +73,13 @@ TEST_CASE("hostile configurations are refused with the rule they break") {
     {config(R"({"qname": "x.", "name": "a\u0000b"})"), "must not contain line breaks or NUL"},
     {config(R"({"type": "exec", "command": ["/bin/true", "x"], "name": "c\u007f"})"), "control character"},
     {config(R"({"qname": "x."})", R"({"prefix": "192.0.2.53/32"})", "", R"("status_file": "/run/\u001b.json", )"), "status_file: contains a control character"},
+    // two services, one maintenance file
+    {R"({"services": [{"name": "a", "maintenance_file": "/run/m", "checks": [{"qname": "x."}], "routes": [{"prefix": "192.0.2.53/32"}]},
+                      {"name": "b", "maintenance_file": "/run/m", "checks": [{"qname": "x."}], "routes": [{"prefix": "192.0.2.54/32"}]}]})",
+     "services[1].maintenance_file: \"/run/m\" is also services[0].maintenance_file"},
+    // numbers that are not whole
+    {config(R"({"qname": "x.", "port": 53.0})"), "must be a whole number, not a number with a fraction or exponent (53.0)"},
+    {config(R"({"qname": "x."})", R"({"prefix": "192.0.2.53/32"})", R"("rise": 1e2, )"), "not a number with a fraction or exponent"},
     // other shapes
     {R"({"services": [{"name": "a", "checks": [{"qname": "x."}], "routes": [{"prefix": "192.0.2.53/32"}]}], "log_level": "\u0085"})", "control character"},
   };
