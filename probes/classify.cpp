@@ -2,6 +2,7 @@
 // rejects loops and out-of-range pointers); every length is checked before it is used, so any
 // malformed packet ends as bad_response.
 #include "probes/classify.hpp"
+#include "exabgp-bridge/printable.hpp"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -160,8 +161,8 @@ CheckResult judge_rcode(CheckResult r, int rcode, std::size_t of_type, const Exp
 
 }  // namespace
 
-CheckResult classify_reply(std::span<const std::uint8_t> pkt, const Question& question,
-                           const Expectation& expect, double rtt_ms) {
+static CheckResult classify_unsanitized(std::span<const std::uint8_t> pkt, const Question& question,
+                                        const Expectation& expect, double rtt_ms) {
   if (pkt.size() < kHeader) {
     return make(Reason::bad_response,
                 "reply shorter than a DNS header (" + std::to_string(pkt.size()) + " bytes)",
@@ -264,6 +265,16 @@ CheckResult classify_reply(std::span<const std::uint8_t> pkt, const Question& qu
   r.ok = true;
   r.reason = Reason::ok;
   r.detail = "NOERROR " + std::to_string(of_type) + (of_type == 1 ? " answer" : " answers");
+  return r;
+}
+
+CheckResult classify_reply(std::span<const std::uint8_t> pkt, const Question& question,
+                           const Expectation& expect, double rtt_ms) {
+  // A reply is a stranger's bytes: names and record text in the detail and the answers enter
+  // the status file from here, so they are made printable UTF-8 here.
+  auto r = classify_unsanitized(pkt, question, expect, rtt_ms);
+  r.detail = bridge::printable(r.detail, 400);
+  for (auto& a : r.answers) a = bridge::printable(a, 300);
   return r;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "exabgp-bridge/printable.hpp"
 #include "sidecar/cli_util.hpp"
 #include "sidecar/config.hpp"
 
@@ -27,10 +28,16 @@ int run_check_config_command(const std::vector<std::string>& args) {
   auto path = a.value("--config");
   if (!path) return usage_error("check-config", "--config FILE is required", kUsage);
   auto result = load_config_file(*path);
+  // A valid text can still fail on this machine (missing status folder, an exec check naming a
+  // folder): check-config says so now rather than `run` under ExaBGP later.
+  if (result.config) {
+    result.problems = host_problems(*result.config);
+    if (!result.problems.empty()) result.config.reset();
+  }
   if (!result.config) {
     // The count goes to stderr so stdout stays exactly one line per problem (scripts grep it).
-    std::fprintf(stderr, "%s: %zu problem%s\n", path->c_str(), result.problems.size(),
-                 result.problems.size() == 1 ? "" : "s");
+    std::fprintf(stderr, "%s: %zu problem%s\n", bridge::printable(*path, 300).c_str(),
+                 result.problems.size(), result.problems.size() == 1 ? "" : "s");
     for (const auto& p : result.problems) std::printf("%s\n", p.c_str());
     return 1;
   }

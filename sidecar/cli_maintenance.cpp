@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "exabgp-bridge/printable.hpp"
 #include "sidecar/cli_util.hpp"
 #include "sidecar/clock.hpp"
 #include "sidecar/config.hpp"
@@ -75,7 +76,7 @@ int run_maintenance_command(const std::vector<std::string>& args) {
   }
   if (selected.empty()) {
     std::fprintf(stderr, "anycast-sidecar maintenance: no service \"%s\" in %s (known: %s)\n",
-                 service->c_str(), path->c_str(), known.c_str());
+                 bridge::printable(*service, 80).c_str(), path->c_str(), known.c_str());
     return 3;
   }
   const auto& verb = a.positional[0];
@@ -89,7 +90,8 @@ int run_maintenance_command(const std::vector<std::string>& args) {
         rc = 3;
       } else {
         std::printf("%s: maintenance on (%s); the daemon withdraws within %lld ms\n",
-                    s->name.c_str(), reason.c_str(), static_cast<long long>(s->interval.count()));
+                    s->name.c_str(), bridge::printable(reason, kMaxReason).c_str(),
+                    static_cast<long long>(s->interval.count()));
       }
     } else if (verb == "off") {
       if (auto err = remove_maintenance(s->maintenance_file)) {

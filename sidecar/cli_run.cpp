@@ -12,10 +12,9 @@
 #include <vector>
 
 #include "sidecar/config.hpp"
-#include "sidecar/config_fallback.hpp"
 #include "sidecar/daemon.hpp"
 #include "sidecar/log.hpp"
-#include "sidecar/small_file.hpp"
+#include "sidecar/regular_file.hpp"
 
 namespace sidecar {
 namespace {
@@ -72,9 +71,8 @@ int run_daemon_command(const std::vector<std::string>& args) {
     std::signal(SIGPIPE, SIG_IGN);
     log::init_nonblocking_stderr();
     Config fallback;
-    std::string text;
-    if (auto t = read_small_file(config_path, 4 * 1024 * 1024)) text = std::move(*t);
-    fallback.status_file = fallback_status_file(text, fallback.status_file);
+    auto file = read_regular_file(config_path, 4 * 1024 * 1024);
+    fallback.status_file = best_effort_status_file(file.text.value_or(""));
     return run_daemon(config_path, std::move(fallback), std::move(result.problems));
   }
   if (!result.config) {

@@ -1,14 +1,15 @@
 #include "sidecar/cli_status.hpp"
 
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 
+#include "exabgp-bridge/printable.hpp"
 #include "sidecar/cli_util.hpp"
 #include "sidecar/config.hpp"
-#include "sidecar/config_fallback.hpp"
-#include "sidecar/small_file.hpp"
+#include "sidecar/json_text.hpp"
+#include "sidecar/regular_file.hpp"
 #include "sidecar/status_verdict.hpp"
 
 namespace sidecar {
@@ -18,18 +19,19 @@ constexpr const char* kUsage =
     "usage: anycast-sidecar status [--config FILE | --status-file FILE] [--json] [--max-age S]\n"
     "Reads the daemon's status file and says what to act on. Exit 0 every service up and\n"
     "announced, bridge ok, file fresh; 1 a service in maintenance, rising or falling; 2 a service\n"
-    "down, the ExaBGP bridge stalled or gone, a route not confirmed, or the file older than\n"
+    "down, the ExaBGP bridge stalled or gone, a route not confirmed, the configuration invalid\n"
+    "(config_error), a heartbeat in the future, or the file older than\n"
     "--max-age (default 3 x the longest service interval, at least 5 s); 3 file "
-    "missing/unreadable.\n";
+    "missing, unreadable or malformed.\n";
 
 constexpr const char* kDefaultConfig = "/etc/anycast-sidecar/config.json";
 
 int unknown(bool as_json, const std::string& message) {
   if (as_json) {
     nlohmann::json j = {{"exit_code", 3}, {"verdict", "UNKNOWN"}, {"problems", {message}}};
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", dump_json(j, 2).c_str());
   } else {
-    std::printf("UNKNOWN: %s\n", message.c_str());
+    std::printf("UNKNOWN: %s\n", bridge::printable(message, 2000).c_str());
   }
   return 3;
 }
@@ -59,42 +61,35 @@ int run_status_command(const std::vector<std::string>& args) {
     status_path = *sf;
   } else {
     auto config_path = a.value("--config").value_or(kDefaultConfig);
-    auto loaded = load_config_file(config_path);
+    auto config_text = read_regular_file(config_path, 4 * 1024 * 1024);
+    if (!config_text.text)
+      return unknown(as_json, config_text.error + " (or pass --status-file FILE)");
+    auto loaded = parse_config(*config_text.text);
     if (loaded.config) {
       status_path = loaded.config->status_file;
       default_age = std::max(5.0, 3.0 * longest_interval(*loaded.config).count() / 1000.0);
     } else {
-      // The daemon runs on an invalid configuration too (announcing nothing) and says so in
-      // the status file it could still locate: look there, as it did.
-      auto text = read_small_file(config_path, 4 * 1024 * 1024);
-      status_path = fallback_status_file(text.value_or(""), Config{}.status_file);
-      std::ifstream probe(status_path);
-      if (!text || !probe) {
-        return unknown(as_json, "cannot use " + config_path + ": " +
+      // An invalid configuration: the daemon still runs and reports config_error in the status
+      // file the text names (contract), so that file is the one to judge.
+      status_path = best_effort_status_file(*config_text.text);
+      if (::access(status_path.c_str(), F_OK) != 0) {
+        return unknown(as_json, "cannot use " + bridge::printable(config_path, 300) + ": " +
                                     (loaded.problems.empty() ? "invalid" : loaded.problems[0]) +
                                     " (or pass --status-file FILE)");
       }
     }
   }
-  std::ifstream in(status_path);
-  if (!in) {
-    return unknown(as_json, "cannot read the status file " + status_path +
-                                ": is anycast-sidecar running (as ExaBGP's process child)? does "
-                                "its status folder exist?");
+  const auto shown = bridge::printable(status_path, 300);
+  // Bounded and non-blocking: a status file is a few KiB; a FIFO or a huge file is not ours.
+  auto file = read_regular_file(status_path, 16 * 1024 * 1024);
+  if (!file.text) {
+    return unknown(as_json, file.error +
+                                ": is anycast-sidecar running (as ExaBGP's process "
+                                "child)? does its status folder exist?");
   }
-  // Bounded: a status file is a few KiB; anything huge is not ours and must not eat memory.
-  constexpr std::size_t kMax = 16 * 1024 * 1024;
-  std::string text(kMax + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMax) {
-    return unknown(as_json, "the status file " + status_path +
-                                " is larger than 16 MiB: is the "
-                                "status_file setting pointing at the right file?");
-  }
-  auto status = nlohmann::json::parse(text, nullptr, false);
+  auto status = nlohmann::json::parse(*file.text, nullptr, false);
   if (status.is_discarded()) {
-    return unknown(as_json, "the status file " + status_path + " is not valid JSON");
+    return unknown(as_json, "the status file " + shown + " is not valid JSON");
   }
   if (!a.value("--status-file") || max_age) {
     // keep default from config
@@ -112,7 +107,7 @@ int run_status_command(const std::vector<std::string>& args) {
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto verdict = judge_status(status, now, max_age.value_or(default_age));
   if (as_json) {
-    std::printf("%s\n", verdict.json.dump(2).c_str());
+    std::printf("%s\n", dump_json(verdict.json, 2).c_str());
   } else {
     for (const auto& l : verdict.lines) std::printf("%s\n", l.c_str());
   }

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "exabgp-bridge/printable.hpp"
+
 namespace sidecar {
 
 ParsedArgs parse_args(const std::vector<std::string>& args, const std::set<std::string>& with_value,
@@ -24,7 +26,7 @@ ParsedArgs parse_args(const std::vector<std::string>& args, const std::set<std::
       } else if (flags.count(name) && eq == std::string::npos) {
         out.flags.insert(name);
       } else {
-        out.error = "unknown option " + name;
+        out.error = "unknown option " + bridge::printable(name, 64);
         return out;
       }
     } else if (a == "-h") {
@@ -37,7 +39,9 @@ ParsedArgs parse_args(const std::vector<std::string>& args, const std::set<std::
 }
 
 int usage_error(const std::string& command, const std::string& message, const char* usage) {
-  std::fprintf(stderr, "anycast-sidecar %s: %s\n%s", command.c_str(), message.c_str(), usage);
+  // The message may quote an argument: any bytes an operator typed, shown as one printable line.
+  std::fprintf(stderr, "anycast-sidecar %s: %s\n%s", command.c_str(),
+               bridge::printable(message, 2000).c_str(), usage);
   return 3;
 }
 

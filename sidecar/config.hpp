@@ -81,14 +81,25 @@ struct Config {
 };
 
 struct ConfigResult {
-  std::optional<Config> config;        // set when valid
-  std::vector<std::string> problems;   // one line each: "services[0].routes[1].prefix: ..."
+  std::optional<Config> config;       // set when valid
+  std::vector<std::string> problems;  // one line each: "services[0].routes[1].prefix: ..."
 };
 
 // Parses and validates configuration text. Never throws.
 ConfigResult parse_config(std::string_view text);
 // Reads a file then parse_config; a read failure is one problem naming the file and the fix.
 ConfigResult load_config_file(const std::string& path);
+
+// The status_file a configuration text names, read even when the configuration is invalid (a
+// wrong service does not hide where the operator wants the status), or the default path when the
+// text names none usably (not JSON, not a string, empty, control characters). Pure; never throws.
+// Used to publish `config_error` where `status` will look for it.
+std::string best_effort_status_file(std::string_view config_text);
+
+// Checks against this machine, beyond the text (`check-config` runs them; `run` may): the status
+// and metrics folders exist, each exec check's and hook's program is an executable file. One
+// line per problem, naming the field path.
+std::vector<std::string> host_problems(const Config& config);
 
 // The longest service interval (used for status --max-age default).
 std::chrono::milliseconds longest_interval(const Config& config);

@@ -27,7 +27,7 @@
 #include "sidecar/reexec.hpp"
 #include "sidecar/reload_plan.hpp"
 #include "sidecar/service_runner.hpp"
-#include "sidecar/small_file.hpp"
+#include "sidecar/regular_file.hpp"
 #include "sidecar/status_publisher.hpp"
 #include "sidecar/version.hpp"
 
@@ -113,10 +113,9 @@ class Daemon {
   // child's routes). Routes still configured are left as ExaBGP holds them: their service
   // decides (hitless restart, see routed_state).
   void withdraw_stale_routes() {
-    std::string error;
-    auto text = read_small_file(config_.status_file, 16 * 1024 * 1024, &error);
-    if (!text) return;  // first start, or unreadable: nothing known to clean up
-    for (const auto& r : stale_routes(announced_in_status(*text), config_)) {
+    auto file = read_regular_file(config_.status_file, 16 * 1024 * 1024);
+    if (!file.text) return;  // first start, or unreadable: nothing known to clean up
+    for (const auto& r : stale_routes(announced_in_status(*file.text), config_)) {
       auto line = bridge::format_withdraw(r);
       log::notice("stale_route", {{"prefix", r.prefix.text},
                                   {"command", line},

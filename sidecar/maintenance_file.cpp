@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "exabgp-bridge/printable.hpp"
 #include "sidecar/atomic_file.hpp"
 
 namespace sidecar {
@@ -28,17 +29,22 @@ std::optional<Maintenance> read_maintenance(const std::string& path) {
   auto nl = text.find('\n');
   if (nl != std::string::npos) text.resize(nl);
   for (auto& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    if (c == '\t' || c == '\r') c = ' ';
   }
-  m.reason = text.empty() ? "maintenance" : text;
+  // The file is anyone's text (an old terminal's Latin-1, a cut accented letter): the reason
+  // enters the status file here, so it is made valid, printable UTF-8 here.
+  m.reason = bridge::printable(text, kMaxReason);
+  if (m.reason.empty()) m.reason = "maintenance";
   return m;
 }
 
 std::optional<std::string> write_maintenance(const std::string& path, const std::string& reason) {
-  std::string line = reason.substr(0, 512);
+  std::string line = reason;
   for (auto& c : line) {
-    if (c == '\n' || c == '\r') c = ' ';
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   }
+  // Cut on a character boundary: a byte cut of "é" would be an invalid reason forever after.
+  line = bridge::printable(line, kMaxReason);
   return write_file_atomically(path, line + "\n", 0644);
 }
 

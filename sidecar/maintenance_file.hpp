@@ -1,10 +1,14 @@
 #pragma once
 // The per-service maintenance file: its existence puts the service in maintenance, its first line
 // is the reason, its mtime is "since". Written atomically; never read or written through a symlink.
+#include <cstddef>
 #include <optional>
 #include <string>
 
 namespace sidecar {
+
+// A reason is at most this many bytes of valid, printable UTF-8 (cut on a character boundary).
+inline constexpr std::size_t kMaxReason = 512;
 
 struct Maintenance {
   std::string reason;

@@ -4,7 +4,7 @@
 #include <thread>
 
 #include "sidecar/clock.hpp"
-#include "sidecar/small_file.hpp"
+#include "sidecar/regular_file.hpp"
 
 namespace sidecar {
 namespace {
@@ -56,8 +56,8 @@ int wait_for_drain(const Config& config, const std::vector<std::string>& service
   auto deadline = std::chrono::steady_clock::now() + timeout;
   DrainProgress progress{false, "a readable status file " + config.status_file};
   for (;;) {
-    if (auto text = read_small_file(config.status_file, 16 * 1024 * 1024)) {
-      auto doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (auto file = read_regular_file(config.status_file, 16 * 1024 * 1024); file.text) {
+      auto doc = nlohmann::json::parse(*file.text, nullptr, /*allow_exceptions=*/false);
       progress = drain_progress(doc, services, since_unix);
       if (progress.done) return 0;
     }

@@ -2,12 +2,15 @@
 #include <cstdio>
 #include <string>
 
+#include "exabgp-bridge/printable.hpp"
 #include "sidecar/status_model.hpp"
 
 namespace sidecar {
 namespace {
 
-std::string escape_label(std::string_view v) {
+std::string escape_label(std::string_view raw) {
+  // Label values must be valid UTF-8 (Prometheus rejects the whole file otherwise).
+  const std::string v = bridge::to_utf8(raw);
   std::string out;
   out.reserve(v.size());
   for (char c : v) {

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <charconv>
 
+#include "exabgp-bridge/printable.hpp"
 #include "sidecar/cli_util.hpp"
+#include "sidecar/config_names.hpp"
 
 namespace sidecar {
 namespace {
@@ -29,10 +31,10 @@ std::string parse_server(const std::string& text, probes::DnsCheck* check) {
   std::string host = s, port;
   if (!s.empty() && s.front() == '[') {
     auto close = s.find(']');
-    if (close == std::string::npos) return "unterminated [ in " + text;
+    if (close == std::string::npos) return "unterminated [ in " + bridge::printable(text, 80);
     host = s.substr(1, close - 1);
     if (close + 1 < s.size()) {
-      if (s[close + 1] != ':') return "expected :PORT after ] in " + text;
+      if (s[close + 1] != ':') return "expected :PORT after ] in " + bridge::printable(text, 80);
       port = s.substr(close + 2);
     }
   } else if (std::count(s.begin(), s.end(), ':') == 1) {
@@ -40,35 +42,24 @@ std::string parse_server(const std::string& text, probes::DnsCheck* check) {
     port = s.substr(s.find(':') + 1);
   }
   if (!is_ip(host, AF_INET) && !is_ip(host, AF_INET6)) {
-    return "\"" + host.substr(0, 64) + "\" is not an IPv4 or IPv6 address (use @127.0.0.1 or @::1)";
+    return "\"" + bridge::printable(host, 64) +
+           "\" is not an IPv4 or IPv6 address (use @127.0.0.1 or @::1)";
   }
   check->server = host;
   if (!port.empty() || (s.size() && s.back() == ':')) {
     long p = 0;
     if (!number(port, 1, 65535, &p))
-      return "bad port \"" + port.substr(0, 16) + "\" in " + text.substr(0, 80);
+      return "bad port \"" + bridge::printable(port, 16) + "\" in " + bridge::printable(text, 80);
     check->port = static_cast<std::uint16_t>(p);
   }
   return {};
 }
 
-// A usage error for a name c-ares would refuse to encode; empty when the name is fine.
+// A usage error for a name c-ares would refuse to encode (or encode as bytes nobody meant);
+// empty when the name is fine. The rules are the configuration's (config_names.hpp).
 std::string check_qname(const std::string& name) {
-  if (name.empty() || name.size() > 254) return "NAME must be 1 to 254 characters";
-  if (name == ".") return {};
-  std::size_t label = 0;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    if (c == '.') {
-      if (label == 0) return "NAME \"" + name.substr(0, 80) + "\" has an empty label";
-      label = 0;
-    } else if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-      return "NAME \"" + name.substr(0, 80) + "\" contains a space or control character";
-    } else if (++label > 63) {
-      return "NAME \"" + name.substr(0, 80) + "\" has a label longer than 63 characters";
-    }
-  }
-  return {};
+  auto problem = dns_name_problem(name);
+  return problem.empty() ? problem : "NAME " + problem;
 }
 
 }  // namespace
@@ -105,7 +96,7 @@ ProbeArgsResult parse_probe_args(const std::vector<std::string>& args) {
       return r;
     }
     if (!a.positional.empty()) {
-      r.error = "unexpected " + a.positional[0].substr(0, 80) + " with --config";
+      r.error = "unexpected " + bridge::printable(a.positional[0], 80) + " with --config";
       return r;
     }
     r.args = p;
@@ -132,7 +123,7 @@ ProbeArgsResult parse_probe_args(const std::vector<std::string>& args) {
   if (a.positional.size() == 3) {
     auto t = probes::qtype_from_string(a.positional[2]);
     if (!t) {
-      r.error = "unknown type \"" + a.positional[2].substr(0, 16) +
+      r.error = "unknown type \"" + bridge::printable(a.positional[2], 16) +
                 "\" (A AAAA SOA NS TXT PTR CNAME MX ...)";
       return r;
     }
@@ -165,8 +156,8 @@ ProbeArgsResult parse_probe_args(const std::vector<std::string>& args) {
   if (auto rc = a.value("--expect-rcode")) {
     auto code = probes::rcode_from_string(*rc);
     if (!code) {
-      r.error =
-          "unknown rcode \"" + rc->substr(0, 16) + "\" (NOERROR NXDOMAIN SERVFAIL REFUSED ...)";
+      r.error = "unknown rcode \"" + bridge::printable(*rc, 16) +
+                "\" (NOERROR NXDOMAIN SERVFAIL REFUSED ...)";
       return r;
     }
     p.check.expect.rcode = *code;
@@ -176,6 +167,12 @@ ProbeArgsResult parse_probe_args(const std::vector<std::string>& args) {
     if (it->second.size() > 64) {
       r.error = "at most 64 --expect-answer";
       return r;
+    }
+    for (const auto& answer : it->second) {
+      if (auto problem = expected_answer_problem(answer, p.check.qtype); !problem.empty()) {
+        r.error = "--expect-answer " + problem;
+        return r;
+      }
     }
     p.check.expect.answers = it->second;
   }

@@ -14,7 +14,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "exabgp-bridge/printable.hpp"
 #include "probes/dns_prober.hpp"
+#include "sidecar/json_text.hpp"
 
 namespace sidecar {
 namespace asio = boost::asio;
@@ -70,7 +72,7 @@ asio::awaitable<void> attempts(asio::io_context& io, const ProbeArgs& a, Tally& 
   for (int i = 1; i <= a.count; ++i) {
     auto r = co_await prober.probe(a.check);
     if (a.json) {
-      std::printf("%s\n", attempt_json(a.check, i, r).dump().c_str());
+      std::printf("%s\n", dump_json(attempt_json(a.check, i, r)).c_str());
     } else {
       // A success shows what was answered; a failure its cause (wrong_answer's detail already
       // quotes the answers).
@@ -105,7 +107,8 @@ asio::awaitable<void> attempts(asio::io_context& io, const ProbeArgs& a, Tally& 
 int run_probe_command(const std::vector<std::string>& args) {
   auto parsed = parse_probe_args(args);
   if (!parsed.args) {
-    std::fprintf(stderr, "anycast-sidecar probe: %s\n%s", parsed.error.c_str(), kUsage);
+    std::fprintf(stderr, "anycast-sidecar probe: %s\n%s",
+                 bridge::printable(parsed.error, 2000).c_str(), kUsage);
     return 3;
   }
   const auto& a = *parsed.args;
@@ -133,7 +136,9 @@ int run_probe_command(const std::vector<std::string>& args) {
   const auto& reasons = tally.failures;
   std::sort(rtts.begin(), rtts.end());
   double loss = sent ? 100.0 * (sent - ok) / sent : 0;
-  int code = ok == sent ? 0 : ok == 0 ? 2 : 1;
+  // Judged against the attempts asked for, not those made: an attempt that never ran (the
+  // coroutine ended early) is a failure, so a broken run can never print a passing summary.
+  int code = ok == a.count ? 0 : ok == 0 ? 2 : 1;
   if (a.json) {
     nlohmann::json reasons_json = nlohmann::json::object();
     for (auto [reason, n] : reasons) reasons_json[std::string(probes::to_string(reason))] = n;
@@ -144,7 +149,7 @@ int run_probe_command(const std::vector<std::string>& args) {
       summary["rtt_ms"] = {
           {"min", rtts.front()}, {"median", rtts[rtts.size() / 2]}, {"max", rtts.back()}};
     }
-    std::printf("%s\n", summary.dump().c_str());
+    std::printf("%s\n", dump_json(summary).c_str());
   } else {
     std::printf("--- %s %s: %d sent, %d ok, %.0f%% failed", server_text(a.check).c_str(),
                 a.check.qname.c_str(), sent, ok, loss);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sidecar/check_runner.hpp"
+#include "sidecar/json_text.hpp"
 #include "sidecar/probe_cli.hpp"
 
 namespace sidecar {
@@ -82,7 +83,7 @@ int run_probe_config_mode(const ProbeArgs& a) {
   }
   int code = passed == total ? 0 : passed == 0 ? 2 : 1;
   if (a.json) {
-    std::printf("%s\n", nlohmann::json({{"services", out}, {"exit_code", code}}).dump(2).c_str());
+    std::printf("%s\n", dump_json(nlohmann::json({{"services", out}, {"exit_code", code}}), 2).c_str());
   }
   return code;
 }

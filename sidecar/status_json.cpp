@@ -2,13 +2,16 @@
 // names and meaning; extra keys (interval_ms, routes, counters, ...) only add detail.
 #include <cmath>
 
+#include "sidecar/json_text.hpp"
 #include "sidecar/status_model.hpp"
 
 namespace sidecar {
 namespace {
 
 // Unix times with millisecond precision keep the file short and diff-friendly.
-double round_ms(double t) { return std::round(t * 1000.0) / 1000.0; }
+double round_ms(double t) {
+  return std::round(t * 1000.0) / 1000.0;
+}
 
 nlohmann::json check_json(const CheckView& c) {
   nlohmann::json j = {{"name", c.name}, {"type", c.type}};
@@ -64,7 +67,8 @@ bool service_announced(const ServiceView& service) {
 nlohmann::json status_to_json(const StatusSnapshot& s) {
   nlohmann::json neighbors = nlohmann::json::array();
   for (const auto& n : s.exabgp.neighbors) {
-    neighbors.push_back({{"peer", n.peer}, {"state", n.state}, {"since_unix", round_ms(n.since_unix)}});
+    neighbors.push_back(
+        {{"peer", n.peer}, {"state", n.state}, {"since_unix", round_ms(n.since_unix)}});
   }
   const auto& c = s.exabgp.counters;
   nlohmann::json exabgp = {
@@ -152,9 +156,16 @@ nlohmann::json status_to_json(const StatusSnapshot& s) {
       {"services", services},
       {"log_lines_dropped", s.log_lines_dropped},
   };
-  // Only while running on an invalid configuration: `status` then exits 2 with these lines.
-  if (!s.config_error.empty()) out["config_error"] = s.config_error;
+  // An invalid configuration: the daemon runs announcing nothing and says why (contract).
+  if (s.config_error) out["config_error"] = *s.config_error;
+  // Names, details, reasons, ExaBGP text and answers came from outside: whatever a caller forgot
+  // to clean, the document leaves here valid UTF-8, so no dump() of it can throw.
+  valid_utf8_strings(out);
   return out;
+}
+
+std::string render_status(const StatusSnapshot& snapshot) {
+  return dump_json(status_to_json(snapshot), 2) + "\n";
 }
 
 }  // namespace sidecar

@@ -99,8 +99,9 @@ struct StatusSnapshot {
   BridgeView exabgp;
   std::vector<ServiceView> services;
   std::uint64_t log_lines_dropped = 0;
-  // Running on an invalid configuration: its problems (announcing nothing); empty otherwise.
-  std::vector<std::string> config_error;
+  // Set when the configuration could not be used: the problems, one line each (contract: the
+  // process stays up announcing nothing; `status` exits 2 and shows them).
+  std::optional<std::vector<std::string>> config_error;
 };
 
 // Service-level summary of the per-route desired states (contract: announce | announce-down |
@@ -109,7 +110,10 @@ std::string service_desired(const ServiceView& service);
 // ExaBGP acknowledged the current desired state of every route (contract's "announced").
 bool service_announced(const ServiceView& service);
 
+// Every string of the result is valid UTF-8 (sanitized here), so dump() cannot throw on it.
 nlohmann::json status_to_json(const StatusSnapshot& snapshot);
+// The status file's text: status_to_json dumped with 2-space indent and a final newline.
+std::string render_status(const StatusSnapshot& snapshot);
 std::string metrics_text(const StatusSnapshot& snapshot);
 
 }  // namespace sidecar

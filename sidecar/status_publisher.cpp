@@ -104,7 +104,7 @@ StatusSnapshot StatusPublisher::snapshot() {
     s.services.push_back(std::move(view));
   }
   s.log_lines_dropped = log::dropped_lines();
-  s.config_error = config_error_;
+  if (!config_error_.empty()) s.config_error = config_error_;
   return s;
 }
 
@@ -121,7 +121,7 @@ void StatusPublisher::write_now() {
                 {"detail", snap.exabgp.detail}});
     last_bridge_state_ = snap.exabgp.state;
   }
-  auto text = status_to_json(snap).dump(2) + "\n";
+  auto text = render_status(snap);
   report_write_error("status_file", write_file_atomically(config_.status_file, text));
   if (config_.metrics_file.empty()) return;
   // node_exporter reads the metrics file every 15-60 s: rewriting it every round would double

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "exabgp-bridge/printable.hpp"
 #include "probes/check.hpp"
 
 namespace sidecar {
@@ -10,10 +11,50 @@ namespace {
 
 using json = nlohmann::json;
 
+// Every string shown comes from the file, which anyone who can write it controls: one printable
+// line each (no escape sequences reach the on-call's terminal).
 std::string str(const json& j, const char* key, const std::string& fallback = "") {
   if (!j.is_object()) return fallback;
   auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+  return it != j.end() && it->is_string() ? bridge::printable(it->get<std::string>(), 300)
+                                          : fallback;
+}
+
+// The shape every status file the daemon writes has; anything else is not ours to judge (a
+// truncated copy, a hand-edited file, another program's JSON): UNKNOWN, never OK or CRITICAL.
+std::string malformed(const json& s) {
+  if (!s.is_object()) return "not a JSON object";
+  if (!s.contains("services") || !s["services"].is_array()) return "no \"services\" list";
+  if (!s.contains("updated_unix") || !s["updated_unix"].is_number()) {
+    return "no numeric \"updated_unix\" heartbeat";
+  }
+  if (!s.contains("exabgp") || !s["exabgp"].is_object() || !s["exabgp"].contains("state") ||
+      !s["exabgp"]["state"].is_string()) {
+    return "no \"exabgp\" object with a \"state\"";
+  }
+  bool config_error = s.contains("config_error");
+  if (config_error) {
+    const auto& e = s["config_error"];
+    if (!e.is_array() ||
+        !std::all_of(e.begin(), e.end(), [](const json& l) { return l.is_string(); })) {
+      return "\"config_error\" is not a list of lines";
+    }
+  }
+  if (s["services"].empty() && !config_error) return "an empty \"services\" list";
+  for (std::size_t i = 0; i < s["services"].size(); ++i) {
+    const auto& svc = s["services"][i];
+    auto at = "services[" + std::to_string(i) + "]";
+    if (!svc.is_object()) return at + " is not an object";
+    if (!svc.contains("name") || !svc["name"].is_string()) return at + " has no \"name\"";
+    if (!svc.contains("state") || !svc["state"].is_string()) return at + " has no \"state\"";
+    if (svc.contains("checks") && !svc["checks"].is_array()) return at + ".checks is not a list";
+    if (svc.contains("checks")) {
+      for (const auto& c : svc["checks"]) {
+        if (!c.is_object()) return at + ".checks has an entry that is not an object";
+      }
+    }
+  }
+  return {};
 }
 
 std::optional<double> num(const json& j, const char* key) {
@@ -24,7 +65,9 @@ std::optional<double> num(const json& j, const char* key) {
 }
 
 std::string ago(double seconds) {
-  if (seconds < 0) seconds = 0;
+  // Clamped before the cast: a double beyond long's range (a since_unix of -1e300) is UB to cast.
+  if (!(seconds > 0)) seconds = 0;
+  if (seconds > 1e12) seconds = 1e12;
   long s = static_cast<long>(seconds);
   char buf[48];
   if (s < 60) {
@@ -68,26 +111,33 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
   StatusVerdict v;
   Judge j;
   std::vector<std::string> details;
-  if (!status.is_object() || !status.contains("services")) {
+  if (auto why = malformed(status); !why.empty()) {
     v.exit_code = 3;
-    v.lines = {"UNKNOWN: the status file is not an anycast-sidecar status (no \"services\")"};
+    v.lines = {"UNKNOWN: the status file is not an anycast-sidecar status (" + why + ")"};
     v.json = {
         {"exit_code", 3}, {"verdict", "UNKNOWN"}, {"problems", {v.lines[0]}}, {"status", status}};
     return v;
   }
 
-  // Running on an invalid configuration: nothing is announced until it is fixed.
-  if (auto ce = status.find("config_error"); ce != status.end() && ce->is_array()) {
-    j.raise(2, "running on an invalid configuration, announcing nothing: fix it (anycast-sidecar "
-               "check-config --config FILE), then reload with SIGHUP");
-    for (const auto& p : *ce) {
-      if (p.is_string()) details.push_back("  config: " + p.get<std::string>());
+  if (status.contains("config_error")) {
+    // The daemon runs but announces nothing until the configuration is fixed (contract).
+    std::string first = status["config_error"].empty()
+                            ? std::string("(no detail)")
+                            : bridge::printable(status["config_error"][0].get<std::string>(), 300);
+    j.raise(2, "the configuration is invalid, nothing is announced: " + first +
+                   "; next: `anycast-sidecar check-config --config FILE`, fix, then SIGHUP");
+    for (const auto& line : status["config_error"]) {
+      details.push_back("  config: " + bridge::printable(line.get<std::string>(), 300));
     }
   }
 
   auto updated = num(status, "updated_unix");
-  if (!updated) {
-    j.raise(2, "status file has no updated_unix heartbeat");
+  // Same host, same clock: a heartbeat ahead of now means the clock was stepped back or the file
+  // is not the daemon's. It would never go stale, so it is suspicious rather than fresh.
+  constexpr double kFutureSlack = 2.0;
+  if (*updated - now_unix > kFutureSlack) {
+    j.raise(2, "status file heartbeat is " + ago(*updated - now_unix) +
+                   " in the future: the clock was set back, or something else writes this file");
   } else if (now_unix - *updated > max_age_s) {
     j.raise(2, "status file not updated for " + ago(now_unix - *updated) + " (max " +
                    ago(max_age_s) +
@@ -101,7 +151,10 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
   auto bstate = str(ex, "state", "unknown");
   auto pending = num(ex, "pending_acks").value_or(0);
   std::string bline = "exabgp bridge " + bstate;
-  if (pending > 0) bline += ", " + std::to_string(static_cast<long>(pending)) + " acks pending";
+  if (pending > 0) {
+    bline +=
+        ", " + std::to_string(static_cast<long long>(std::min(pending, 1e15))) + " acks pending";
+  }
   auto bdetail = str(ex, "detail");
   if (!bdetail.empty()) bline += ": " + bdetail;
   if (bstate == "stalled") {
@@ -122,7 +175,6 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
   }
 
   const auto& services = status["services"];
-  if (!services.is_array() || services.empty()) j.raise(2, "no service in the status file");
   for (const auto& s : services.is_array() ? services : json::array()) {
     auto name = str(s, "name", "?");
     auto state = str(s, "state", "unknown");
@@ -154,6 +206,7 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
           if (hint.empty()) {
             if (auto r = probes::reason_from_string(reason)) {
               auto port = num(c, "port").value_or(53);
+              if (!(port >= 0 && port <= 65535)) port = 53;  // out-of-range casts are UB
               hint = probes::hint_for(*r, str(c, "server", "?"), static_cast<std::uint16_t>(port));
             }
           }

@@ -1,6 +1,7 @@
 // The probe command's parser: every option, every usage error; it returns, never throws.
 #include <catch2/catch.hpp>
 
+#include "exabgp-bridge/printable.hpp"
 #include "sidecar/probe_args.hpp"
 
 using sidecar::parse_probe_args;
@@ -53,14 +54,14 @@ TEST_CASE("servers with ports, IPv4 and IPv6") {
 TEST_CASE("every option") {
   auto a = ok({"@127.0.0.1", "probe.health.test", "aaaa", "--tcp", "--count", "5",
                "--interval-ms=20", "--timeout-ms", "300", "--expect-rcode", "nxdomain",
-               "--expect-answer", "192.0.2.1", "--expect-answer", "192.0.2.2", "--json"});
+               "--expect-answer", "2001:db8::1", "--expect-answer", "2001:db8::2", "--json"});
   CHECK(a.check.qtype == 28);
   CHECK(a.check.transport == probes::Transport::tcp);
   CHECK(a.count == 5);
   CHECK(a.interval == std::chrono::milliseconds(20));
   CHECK(a.check.timeout == std::chrono::milliseconds(300));
   CHECK(a.check.expect.rcode == 3);
-  CHECK(a.check.expect.answers == std::vector<std::string>{"192.0.2.1", "192.0.2.2"});
+  CHECK(a.check.expect.answers == std::vector<std::string>{"2001:db8::1", "2001:db8::2"});
   CHECK(a.json);
   CHECK(ok({"--help"}).help);
   CHECK(ok({"-h"}).help);
@@ -135,4 +136,29 @@ TEST_CASE("arbitrary argument soup is parsed or refused, never thrown") {
     auto r = parse_probe_args(args);
     CHECK((r.args.has_value() != !r.error.empty()));
   }
+}
+
+TEST_CASE("probe: non-UTF-8 or unusable names and answers are usage errors (issue 12)") {
+  // Each of these once printed a summary with "ok": 0, "sent": 0 and exited 0 under --json.
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"@127.0.0.1", "caf\xe9.test", "--json"},
+           {"@127.0.0.1", "x.test", "--expect-answer", "192.0.2.\xff", "--json"},
+           {"@127.0.0.1", "x.test", "--expect-answer", "not-an-address"},
+           {"@127.0.0.1", "x.test", "AAAA", "--expect-answer", "192.0.2.1"},
+           {"@127.0.0.1", "x.test", "--expect-answer", ""},
+           {"@127.0.0.1", "two words.test"},
+           {"@127.0.0.1", "tab\there.test"},
+           {"@127.0.0.1", "\xc3"},
+           {"@127.0.0.1", std::string(254, 'a')},
+       }) {
+    auto r = sidecar::parse_probe_args(bad);
+    CHECK_FALSE(r.args);
+    CHECK_FALSE(r.error.empty());
+    CHECK(bridge::valid_utf8(r.error));
+  }
+  // TXT answers are text and may be anything printable.
+  CHECK(
+      sidecar::parse_probe_args({"@127.0.0.1", "x.test", "TXT", "--expect-answer", "v=1 ok"}).args);
+  CHECK(sidecar::parse_probe_args({"@127.0.0.1", "caf\xc3\xa9.test"}).args);  // valid UTF-8 label
+  CHECK(sidecar::parse_probe_args({"@127.0.0.1", std::string(63, 'a') + "."}).args);
 }

@@ -1,6 +1,8 @@
 // Judging a status file: every exit code path, staleness, malformed input.
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include "probes/check.hpp"
 #include "sidecar/status_verdict.hpp"
 
@@ -131,14 +133,14 @@ TEST_CASE("malformed status JSON never crashes") {
   CHECK(sidecar::judge_status(json::object(), kNow, 5).exit_code == 3);
   CHECK(sidecar::judge_status(json("text"), kNow, 5).exit_code == 3);
   auto v = sidecar::judge_status(json::parse(R"({"services": 5})"), kNow, 5);
-  CHECK(v.exit_code == 2);  // no heartbeat, no bridge, no service
+  CHECK(v.exit_code == 3);  // not ours to judge: UNKNOWN, never CRITICAL or OK
   v = sidecar::judge_status(
       json::parse(R"({"updated_unix": "now", "exabgp": [], "services": [1, {"checks": 7},
                      {"name": 3, "state": 4, "checks": [null, {"ok": "yes", "port": "x"}]}]})"),
       kNow, 5);
-  CHECK(v.exit_code == 2);
+  CHECK(v.exit_code == 3);
   CHECK_FALSE(v.lines.empty());
-  CHECK(v.json["verdict"] == "CRITICAL");
+  CHECK(v.json["verdict"] == "UNKNOWN");
 }
 
 TEST_CASE("verdict names") {
@@ -146,4 +148,80 @@ TEST_CASE("verdict names") {
   CHECK(sidecar::verdict_name(1) == "WARNING");
   CHECK(sidecar::verdict_name(2) == "CRITICAL");
   CHECK(sidecar::verdict_name(3) == "UNKNOWN");
+}
+
+TEST_CASE("hostile status files: malformed is UNKNOWN, each with its reason (issue 12)") {
+  struct Case {
+    std::string what;
+    std::function<void(json&)> edit;
+    int code;
+    std::string line0;  // substring of the first line
+  };
+  const std::vector<Case> cases = {
+      {"services not a list", [](json& s) { s["services"] = 5; }, 3, "no \"services\" list"},
+      {"services empty", [](json& s) { s["services"] = json::array(); }, 3, "empty \"services\""},
+      {"service not an object", [](json& s) { s["services"][0] = 1; }, 3, "is not an object"},
+      {"service without name", [](json& s) { s["services"][0].erase("name"); }, 3, "no \"name\""},
+      {"name not a string", [](json& s) { s["services"][0]["name"] = 3; }, 3, "no \"name\""},
+      {"state not a string", [](json& s) { s["services"][0]["state"] = nullptr; }, 3,
+       "no \"state\""},
+      {"checks not a list", [](json& s) { s["services"][0]["checks"] = 7; }, 3,
+       "checks is not a list"},
+      {"a check not an object", [](json& s) { s["services"][0]["checks"][0] = "x"; }, 3,
+       "not an object"},
+      {"heartbeat missing", [](json& s) { s.erase("updated_unix"); }, 3, "updated_unix"},
+      {"heartbeat a string", [](json& s) { s["updated_unix"] = "now"; }, 3, "updated_unix"},
+      {"exabgp missing", [](json& s) { s.erase("exabgp"); }, 3, "\"exabgp\""},
+      {"exabgp state not a string", [](json& s) { s["exabgp"]["state"] = 1; }, 3, "\"exabgp\""},
+      {"config_error not a list", [](json& s) { s["config_error"] = "bad"; }, 3, "config_error"},
+      {"config_error with a number", [](json& s) { s["config_error"] = {1}; }, 3, "config_error"},
+      {"heartbeat an hour ahead", [](json& s) { s["updated_unix"] = kNow + 3600; }, 2,
+       "1h00m in the future"},
+      {"heartbeat far ahead", [](json& s) { s["updated_unix"] = 1e300; }, 2, "in the future"},
+      {"heartbeat 1 s ahead is clock jitter", [](json& s) { s["updated_unix"] = kNow + 1; }, 0,
+       "OK"},
+      {"since in the far past", [](json& s) { s["services"][0]["since_unix"] = -1e300; }, 0, "OK"},
+      {"huge pending acks", [](json& s) { s["exabgp"]["pending_acks"] = 1e300; }, 0, "OK"},
+      {"config_error", [](json& s) { s["config_error"] = {"services[0].name: is required"}; }, 2,
+       "the configuration is invalid, nothing is announced: services[0].name: is required"},
+      {"config_error with no service",
+       [](json& s) {
+         s["config_error"] = {"x"};
+         s["services"] = json::array();
+       },
+       2, "configuration is invalid"},
+      {"escape sequences in a name", [](json& s) { s["services"][0]["name"] = "\x1b[2Jx"; }, 0,
+       "OK"},
+      {"unknown state", [](json& s) { s["services"][0]["state"] = "\x1b[31mweird"; }, 2,
+       "unknown state \"?[31mweird\""},
+      {"bad port with a failing check",
+       [](json& s) {
+         s["services"][0]["state"] = "down";
+         s["services"][0]["checks"][0]["ok"] = false;
+         s["services"][0]["checks"][0]["reason"] = "timeout";
+         s["services"][0]["checks"][0]["port"] = 1e12;
+       },
+       2, "resolver down"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    auto s = healthy_status();
+    c.edit(s);
+    auto v = sidecar::judge_status(s, kNow, 5);
+    CHECK(v.exit_code == c.code);
+    REQUIRE_FALSE(v.lines.empty());
+    CHECK(v.lines[0].find(c.line0) != std::string::npos);
+    for (const auto& l : v.lines) {
+      for (unsigned char ch : l) CHECK(ch >= 0x20);  // nothing reaches the terminal raw
+    }
+  }
+}
+
+TEST_CASE("config_error: every problem is shown") {
+  auto s = healthy_status();
+  s["config_error"] = {"a: first", "b: second"};
+  auto v = sidecar::judge_status(s, kNow, 5);
+  CHECK(v.exit_code == 2);
+  CHECK(has_line(v, "  config: a: first"));
+  CHECK(has_line(v, "  config: b: second"));
 }
