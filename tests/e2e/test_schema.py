@@ -76,7 +76,18 @@ class Schema(e2e.NodeTestCase):
         for path in examples:
             doc = json.loads(strip_comments(path.read_text()))
             self.assertEqual(errors(config_v, doc), [], path.name)
-            checked = run([sidecar_bin(), "check-config", "--config", str(path)])
+            # check-config also checks the machine (the files' folders exist); on a node the
+            # unit's RuntimeDirectory=/StateDirectory= create them: here they move to the workdir.
+            local = json.loads(json.dumps(doc))
+            local["status_file"] = str(self.workdir / "status.json")
+            if "metrics_file" in local:
+                local["metrics_file"] = str(self.workdir / "metrics.prom")
+            for i, svc in enumerate(local.get("services", [])):
+                if "maintenance_file" in svc:
+                    svc["maintenance_file"] = str(self.workdir / f"{i}.maintenance")
+            local_path = self.workdir / path.name
+            local_path.write_text(json.dumps(local))
+            checked = run([sidecar_bin(), "check-config", "--config", str(local_path)])
             self.assertEqual(checked.returncode, 0, f"{path.name}: {checked.stdout}")
 
         # Negative control: a typo both the schema and check-config must reject.
