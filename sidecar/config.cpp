@@ -184,6 +184,12 @@ class Checker {
   }
 };
 
+// Degraded (issue 13) helpers, defined in their own block below.
+void parse_check_degraded(Checker& c, const json& j, const std::string& path, CheckConfig* out);
+void parse_route_degraded(Checker& c, const json& r, const std::string& path, RouteConfig* out);
+void validate_service_degraded(Checker& c, const json& s, const std::string& path,
+                               const ServiceConfig& svc);
+
 void parse_attributes(Checker& c, const json& a, const std::string& path, bridge::Attributes* out) {
   c.known_keys(a, path, {"med", "local_preference", "community", "large_community", "as_path"});
   if (auto v = c.integer(a, "med", path, 0, 4294967295LL))
@@ -247,7 +253,8 @@ void parse_route(Checker& c, const json& r, const std::string& path, RouteConfig
     return;
   }
   c.known_keys(r, path,
-               {"prefix", "next_hop", "neighbors", "attributes", "when_down", "when_disabled"});
+               {"prefix", "next_hop", "neighbors", "attributes", "when_down", "when_disabled",
+                "when_degraded"});
   std::string prefix;
   if (c.string(r, "prefix", path, &prefix)) {
     std::string err;
@@ -286,6 +293,7 @@ void parse_route(Checker& c, const json& r, const std::string& path, RouteConfig
   }
   parse_action(c, r, "when_down", path, &out->when_down);
   parse_action(c, r, "when_disabled", path, &out->when_disabled);
+  parse_route_degraded(c, r, path, out);  // degraded (issue 13)
 }
 
 void parse_check(Checker& c, const json& j, const std::string& path, std::size_t index,
@@ -298,7 +306,7 @@ void parse_check(Checker& c, const json& j, const std::string& path, std::size_t
   c.string(j, "type", path, &type);
   if (type == "exec") {
     out->type = CheckConfig::Type::exec;
-    c.known_keys(j, path, {"name", "type", "command"});
+    c.known_keys(j, path, {"name", "type", "command", "on_failure"});
     if (!j.contains("command")) {
       c.add(Checker::join(path, "command"),
             "is required for an exec check (e.g. [\"unbound-control\", \"status\"])");
@@ -306,8 +314,9 @@ void parse_check(Checker& c, const json& j, const std::string& path, std::size_t
     c.argv(j, "command", path, &out->exec.argv, false);
   } else if (type == "dns") {
     out->type = CheckConfig::Type::dns;
-    c.known_keys(j, path,
-                 {"name", "type", "server", "port", "qname", "qtype", "transport", "expect"});
+    c.known_keys(
+        j, path,
+        {"name", "type", "server", "port", "qname", "qtype", "transport", "expect", "on_failure"});
     std::string server = "127.0.0.1";
     if (c.string(j, "server", path, &server)) {
       std::string err;
@@ -346,7 +355,7 @@ void parse_check(Checker& c, const json& j, const std::string& path, std::size_t
     }
     if (auto* e = c.object(j, "expect", path)) {
       auto ep = Checker::join(path, "expect");
-      c.known_keys(*e, ep, {"rcode", "answers"});
+      c.known_keys(*e, ep, {"rcode", "answers", "max_rtt_ms"});
       std::string rcode;
       if (c.string(*e, "rcode", ep, &rcode)) {
         if (auto r = probes::rcode_from_string(rcode)) {
@@ -370,6 +379,7 @@ void parse_check(Checker& c, const json& j, const std::string& path, std::size_t
   } else {
     c.add(Checker::join(path, "type"), "must be \"dns\" or \"exec\", not \"" + type + "\"");
   }
+  parse_check_degraded(c, j, path, out);  // degraded (issue 13)
   // Default names are "dns-<i>" / "exec-<i>" (i: the index in checks[]): short and stable, since
   // they label metrics and status lines, and unique by construction unless a named check collides.
   if (!c.string(j, "name", path, &out->name)) {
@@ -380,6 +390,67 @@ void parse_check(Checker& c, const json& j, const std::string& path, std::size_t
     }
   }
 }
+
+// ---- degraded (issue 13): checks[].on_failure, checks[].expect.max_rtt_ms,
+// routes[].when_degraded, and the service-level rules they imply. Kept together so the loader
+// can be reorganised without touching them.
+
+void parse_check_degraded(Checker& c, const json& j, const std::string& path, CheckConfig* out) {
+  std::string on_failure = "down";
+  if (c.string(j, "on_failure", path, &on_failure)) {
+    if (on_failure == "down") {
+      out->on_failure = CheckConfig::OnFailure::down;
+    } else if (on_failure == "degrade") {
+      out->on_failure = CheckConfig::OnFailure::degrade;
+    } else {
+      c.add(Checker::join(path, "on_failure"),
+            "must be \"down\" (the check counts in the policy) or \"degrade\" (a failure only "
+            "worsens the announcement), not \"" +
+                on_failure + "\"");
+    }
+  }
+  if (out->type != CheckConfig::Type::dns) return;
+  auto e = j.find("expect");
+  if (e == j.end() || !e->is_object()) return;
+  auto ep = Checker::join(path, "expect");
+  if (auto v = c.integer(*e, "max_rtt_ms", ep, 1, 60000)) {
+    out->dns.expect.max_rtt = milliseconds(*v);
+  }
+}
+
+void parse_route_degraded(Checker& c, const json& r, const std::string& path, RouteConfig* out) {
+  out->when_degraded = default_when_degraded(out->attributes);
+  if (auto* a = c.object(r, "when_degraded", path)) {
+    // Like when_down's object form: the attributes replace the route's own, whole.
+    bridge::Attributes attrs;
+    parse_attributes(c, *a, Checker::join(path, "when_degraded"), &attrs);
+    out->when_degraded = attrs;
+  }
+}
+
+void validate_service_degraded(Checker& c, const json& s, const std::string& path,
+                               const ServiceConfig& svc) {
+  std::size_t down = 0;
+  for (const auto& ch : svc.checks) {
+    if (ch.on_failure == CheckConfig::OnFailure::down) ++down;
+  }
+  if (svc.checks.empty()) return;
+  if (down == 0) {
+    c.add(Checker::join(path, "checks"),
+          "every check has on_failure \"degrade\": at least one must be \"down\" (the policy "
+          "over the down checks decides whether the service is up at all)");
+    return;
+  }
+  // The policy counts only the down checks, so a quorum is checked against their number.
+  if (svc.policy.kind == Policy::Kind::quorum && svc.policy.quorum > static_cast<int>(down) &&
+      down < svc.checks.size() && s.contains("policy")) {
+    c.add(Checker::join(Checker::join(path, "policy"), "quorum"),
+          std::to_string(svc.policy.quorum) + " is more than the " + std::to_string(down) +
+              " checks with on_failure \"down\" (degrade checks do not count in the policy)");
+  }
+}
+
+// ---- end degraded
 
 bool valid_service_name(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
@@ -477,10 +548,11 @@ void parse_service(Checker& c, const json& s, const std::string& path, const Con
 
   if (auto* hooks = c.object(s, "hooks", path)) {
     auto hp = Checker::join(path, "hooks");
-    c.known_keys(*hooks, hp, {"on_up", "on_down", "on_disabled"});
+    c.known_keys(*hooks, hp, {"on_up", "on_down", "on_disabled", "on_degraded"});
     c.argv(*hooks, "on_up", hp, &out->hooks.on_up, true);
     c.argv(*hooks, "on_down", hp, &out->hooks.on_down, true);
     c.argv(*hooks, "on_disabled", hp, &out->hooks.on_disabled, true);
+    c.argv(*hooks, "on_degraded", hp, &out->hooks.on_degraded, true);  // degraded (issue 13)
   }
 
   const auto* routes = c.array(s, "routes", path);
@@ -494,6 +566,7 @@ void parse_service(Checker& c, const json& s, const std::string& path, const Con
       out->routes.push_back(std::move(rc));
     }
   }
+  validate_service_degraded(c, s, path, *out);  // degraded (issue 13)
 }
 
 }  // namespace
@@ -612,6 +685,15 @@ ConfigResult load_config_file(const std::string& path) {
     return r;
   }
   return parse_config(text);
+}
+
+bridge::Attributes default_when_degraded(const bridge::Attributes& attributes) {
+  bridge::Attributes out = attributes;
+  constexpr std::uint64_t kRaise = 1000, kMax = 4294967295ULL;
+  out.med = static_cast<std::uint32_t>(
+      attributes.med ? std::min<std::uint64_t>(kMax, std::uint64_t{*attributes.med} + kRaise)
+                     : kRaise);
+  return out;
 }
 
 std::chrono::milliseconds longest_interval(const Config& config) {
