@@ -42,7 +42,7 @@ class ProbingUnbound(Unbound):
 class Degraded(e2e.NodeTestCase):
     FAST_MS, INTERVAL_MS, TIMEOUT_MS, RISE, FALL = 100, 500, 300, 2, 2
 
-    def node(self, recursion_on_failure="degrade"):
+    def node(self, recursion_on_failure="degrade", **service_extra):
         self.auth = self.own(ZeroTtlBind(self.workdir, role="authoritative"))
         self.auth.start()
         self.resolver = self.own(ProbingUnbound(self.workdir, stub_port=self.auth.port))
@@ -55,7 +55,8 @@ class Degraded(e2e.NodeTestCase):
         route = sc.route(self.PREFIX, attributes={"med": MED})
         services = [sc.service(checks=checks, routes=[route], interval_ms=self.INTERVAL_MS,
                                fast_interval_ms=self.FAST_MS, timeout_ms=self.TIMEOUT_MS,
-                               rise=self.RISE, fall=self.FALL, hold_down_ms=0)]
+                               rise=self.RISE, fall=self.FALL, hold_down_ms=0,
+                               **service_extra)]
         return self.start_node(services)
 
     def window(self):
@@ -92,7 +93,9 @@ class Degraded(e2e.NodeTestCase):
             time.sleep(0.1)  # sampling the RIB over a period, not synchronising
 
     def test_recursion_broken_degrades_keeps_route_then_recovers(self):
-        self.node()
+        hook_out = self.workdir / "on_degraded.out"
+        self.node(hooks={"on_degraded": [
+            "/bin/sh", "-c", f'echo "$ANYCAST_SIDECAR_STATE $ANYCAST_SIDECAR_REASON" >> {hook_out}']})
         self.wait_state("up", timeout=20)
         self.wait_route(True, timeout=15)
         self.wait_med(MED, 10, "announced with the normal MED")
@@ -118,6 +121,13 @@ class Degraded(e2e.NodeTestCase):
         self.assertIn("recursion ", first)
         self.assertIn(reason, out.stdout)
         self.assert_stays(DEGRADED_MED, 3 * self.INTERVAL_MS / 1000.0)
+        # The hook ran with the state and the reason; the transition is logged at notice.
+        wait_until(lambda: hook_out.exists() and hook_out.read_text(), 5, "the on_degraded hook")
+        self.assertTrue(hook_out.read_text().startswith("degraded 2 degraded rounds: recursion "),
+                        hook_out.read_text())
+        wait_until(lambda: "notice transition service=resolver from=up to=degraded reason="
+                   '"2 degraded rounds: recursion' in self.exabgp.log(), 5,
+                   "the transition into degraded in the log")
 
         t1 = time.monotonic()
         self.auth.start()  # fixed: same port, same zone
@@ -126,6 +136,8 @@ class Degraded(e2e.NodeTestCase):
         print(f"FIGURE normal MED back {time.monotonic() - t1:.2f} s after BIND restarted "
               f"(rise {self.RISE})")
         self.wait_announced("the normal announcement")
+        self.assertIn("notice transition service=resolver from=degraded to=up reason="
+                      '"2 successes with every degrade check passing"', self.exabgp.log())
         out = sc.status_cmd(self.config)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
 
