@@ -67,17 +67,18 @@ class Degraded(e2e.NodeTestCase):
         return [p["med"] for p in self.paths()]
 
     def wait_med(self, med, timeout, what):
-        """Polls the RIB until the prefix has exactly one path with this MED; fails as soon as
+        """Polls the RIB until the prefix has exactly one path with this MED; fails at once when
         the prefix is gone from the RIB (the point: degraded never withdraws)."""
-        gone = []
-
-        def seen():
+        deadline = time.monotonic() + timeout
+        while True:
             meds = self.meds()
+            if meds == [med]:
+                return
             if not meds:
-                gone.append(time.monotonic())
-            return meds == [med]
-        wait_until(seen, timeout, what)
-        self.assertEqual(gone, [], f"{self.PREFIX} left the router's RIB while {what}")
+                self.fail(f"{self.PREFIX} left the router's RIB while waiting: {what}")
+            if time.monotonic() >= deadline:
+                self.fail(f"timed out after {timeout:.1f}s: {what} (MEDs at the router: {meds})")
+            time.sleep(0.05)
 
     def wait_announced(self, what):
         """`status` judges what ExaBGP acknowledged: the router may hold a path whose ack the
