@@ -95,8 +95,8 @@ class Degraded(e2e.NodeTestCase):
 
     def test_recursion_broken_degrades_keeps_route_then_recovers(self):
         hook_out = self.workdir / "on_degraded.out"
-        self.node(hooks={"on_degraded": [
-            "/bin/sh", "-c", f'echo "$ANYCAST_SIDECAR_STATE $ANYCAST_SIDECAR_REASON" >> {hook_out}']})
+        record = f'echo "$ANYCAST_SIDECAR_STATE $ANYCAST_SIDECAR_REASON" >> {hook_out}'
+        self.node(hooks={"on_degraded": ["/bin/sh", "-c", record]})
         self.wait_state("up", timeout=20)
         self.wait_route(True, timeout=15)
         self.wait_med(MED, 10, "announced with the normal MED")
@@ -122,6 +122,11 @@ class Degraded(e2e.NodeTestCase):
         self.assertIn("recursion ", first)
         self.assertIn(reason, out.stdout)
         self.assert_stays(DEGRADED_MED, 3 * self.INTERVAL_MS / 1000.0)
+        metrics = (self.workdir / "metrics.prom").read_text()
+        self.assertIn('anycast_sidecar_service_state{service="resolver",state="degraded"} 1',
+                      metrics)
+        self.assertIn('anycast_sidecar_check_degrades{service="resolver",check="recursion"} 1',
+                      metrics)
         # The hook ran with the state and the reason; the transition is logged at notice.
         wait_until(lambda: hook_out.exists() and hook_out.read_text(), 5, "the on_degraded hook")
         self.assertTrue(hook_out.read_text().startswith("degraded 2 degraded rounds: recursion "),
