@@ -57,6 +57,8 @@ std::string_view to_string(Reason reason) {
       return "bad_response";
     case Reason::exit_status:
       return "exit_status";
+    case Reason::slow:
+      return "slow";
   }
   return "network_error";
 }
@@ -158,6 +160,11 @@ std::string hint_for(Reason reason, std::string_view server, std::uint16_t port)
              ": check the address, routes and local firewall (`ip addr`, `ss -lunp`)";
     case Reason::exit_status:
       return "the check program failed: run it by hand to see its output";
+    case Reason::slow:
+      return "the resolver at " + where +
+             " answers correctly but slower than the check's expect.max_rtt_ms: upstream or "
+             "authoritative servers slow or unreachable (check `unbound-control dump_infra` / "
+             "`rndc recursing`), or the resolver is overloaded";
   }
   return "";
 }

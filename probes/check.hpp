@@ -23,11 +23,12 @@ enum class Reason {
   wrong_answer,
   bad_response,
   exit_status,
+  slow,  // a DNS reply met every expectation but arrived later than expect.max_rtt_ms
 };
 inline constexpr Reason kAllReasons[] = {
-    Reason::ok,      Reason::timeout,  Reason::connection_refused, Reason::network_error,
-    Reason::servfail, Reason::refused, Reason::nxdomain,           Reason::nodata,
-    Reason::wrong_answer, Reason::bad_response, Reason::exit_status};
+    Reason::ok,           Reason::timeout,      Reason::connection_refused, Reason::network_error,
+    Reason::servfail,     Reason::refused,      Reason::nxdomain,           Reason::nodata,
+    Reason::wrong_answer, Reason::bad_response, Reason::exit_status,        Reason::slow};
 std::string_view to_string(Reason reason);
 std::optional<Reason> reason_from_string(std::string_view text);
 
@@ -41,6 +42,8 @@ std::string rcode_to_string(int rcode);
 struct Expectation {
   int rcode = 0;                     // NOERROR
   std::vector<std::string> answers;  // empty: any answer of the asked type (NOERROR only)
+  // A reply that meets every other expectation but took longer fails with Reason::slow.
+  std::optional<std::chrono::milliseconds> max_rtt;
 };
 
 enum class Transport { udp, tcp };

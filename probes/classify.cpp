@@ -4,6 +4,8 @@
 #include "probes/classify.hpp"
 #include "exabgp-bridge/printable.hpp"
 
+#include <cstdio>
+
 #include <ares.h>
 #include <arpa/inet.h>
 
@@ -262,9 +264,18 @@ static CheckResult classify_unsanitized(std::span<const std::uint8_t> pkt, const
       return r;
     }
   }
+  r.detail = "NOERROR " + std::to_string(of_type) + (of_type == 1 ? " answer" : " answers");
+  // Judged last: "slow" means the answer was right, only late (a wrong answer says so instead).
+  if (expect.max_rtt && rtt_ms > static_cast<double>(expect.max_rtt->count())) {
+    r.reason = Reason::slow;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, " in %.1f ms, more than max_rtt_ms %lld", rtt_ms,
+                  static_cast<long long>(expect.max_rtt->count()));
+    r.detail += buf;
+    return r;
+  }
   r.ok = true;
   r.reason = Reason::ok;
-  r.detail = "NOERROR " + std::to_string(of_type) + (of_type == 1 ? " answer" : " answers");
   return r;
 }
 

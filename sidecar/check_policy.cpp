@@ -16,6 +16,29 @@ bool policy_healthy(const Policy& policy, const std::vector<probes::CheckResult>
   return false;
 }
 
+RoundVerdict judge_round(const Policy& policy, const std::vector<CheckConfig>& checks,
+                         const std::vector<probes::CheckResult>& results) {
+  std::vector<probes::CheckResult> down_results;
+  std::vector<CheckConfig> down_checks, degrade_checks;
+  std::vector<probes::CheckResult> degrade_results;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    // A result without its check (never in the daemon) is judged as a down check.
+    bool degrade = i < checks.size() && checks[i].on_failure == CheckConfig::OnFailure::degrade;
+    (degrade ? degrade_results : down_results).push_back(results[i]);
+    if (i < checks.size()) (degrade ? degrade_checks : down_checks).push_back(checks[i]);
+  }
+  RoundVerdict v;
+  v.healthy = policy_healthy(policy, down_results);
+  if (!v.healthy) {
+    v.reason = failing_summary(down_checks, down_results);
+    return v;
+  }
+  v.degraded = std::any_of(degrade_results.begin(), degrade_results.end(),
+                           [](const auto& r) { return !r.ok; });
+  if (v.degraded) v.reason = failing_summary(degrade_checks, degrade_results);
+  return v;
+}
+
 std::string policy_to_string(const Policy& policy) {
   switch (policy.kind) {
     case Policy::Kind::all: return "all";

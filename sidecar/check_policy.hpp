@@ -9,6 +9,18 @@
 namespace sidecar {
 
 bool policy_healthy(const Policy& policy, const std::vector<probes::CheckResult>& results);
+
+// One round judged with checks[].on_failure: the policy holds over the "down" checks only
+// (healthy); degraded when healthy and at least one "degrade" check failed. A degrade check never
+// makes the service unhealthy.
+struct RoundVerdict {
+  bool healthy = false;
+  bool degraded = false;
+  std::string reason;  // failing down checks when unhealthy, failing degrade checks when degraded
+};
+RoundVerdict judge_round(const Policy& policy, const std::vector<CheckConfig>& checks,
+                         const std::vector<probes::CheckResult>& results);
+
 std::string policy_to_string(const Policy& policy);  // "all" | "any" | "quorum 2"
 // "local-zone: connection_refused (nothing listens...), control: exit_status" for the failing
 // checks; empty when all passed.

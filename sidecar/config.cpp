@@ -229,6 +229,15 @@ std::string best_effort_status_file(std::string_view config_text) {
   return s;
 }
 
+bridge::Attributes default_when_degraded(const bridge::Attributes& attributes) {
+  bridge::Attributes out = attributes;
+  constexpr std::uint64_t kRaise = 1000, kMax = 4294967295ULL;
+  out.med = static_cast<std::uint32_t>(
+      attributes.med ? std::min<std::uint64_t>(kMax, std::uint64_t{*attributes.med} + kRaise)
+                     : kRaise);
+  return out;
+}
+
 std::chrono::milliseconds longest_interval(const Config& config) {
   std::chrono::milliseconds longest{0};
   for (const auto& s : config.services) longest = std::max(longest, s.interval);

@@ -30,6 +30,9 @@ struct CheckConfig {
   enum class Type { dns, exec } type = Type::dns;
   probes::DnsCheck dns;    // when type == dns (timeout = the service's timeout_ms)
   probes::ExecCheck exec;  // when type == exec (timeout = the service's timeout_ms)
+  // checks[].on_failure: a failing "down" check counts against the service's policy; a failing
+  // "degrade" check only makes a healthy service degraded (never down).
+  enum class OnFailure { down, degrade } on_failure = OnFailure::down;
 };
 
 struct Policy {
@@ -49,10 +52,13 @@ struct RouteConfig {
   bridge::Attributes attributes;
   RouteAction when_down = Withdraw{};
   RouteAction when_disabled = Withdraw{};
+  // Announced while the service is degraded. Default: attributes with med raised by 1000
+  // (med 1000 if none), computed by the loader, so it is always complete here.
+  bridge::Attributes when_degraded;
 };
 
 struct Hooks {
-  std::vector<std::string> on_up, on_down, on_disabled;  // argv; empty = none
+  std::vector<std::string> on_up, on_down, on_disabled, on_degraded;  // argv; empty = none
 };
 
 struct ServiceConfig {
@@ -100,6 +106,10 @@ std::string best_effort_status_file(std::string_view config_text);
 // and metrics folders exist, each exec check's and hook's program is an executable file. One
 // line per problem, naming the field path.
 std::vector<std::string> host_problems(const Config& config);
+
+// The default routes[].when_degraded: the route's attributes with med raised by 1000 (saturating
+// at 2^32-1), med 1000 when it had none.
+bridge::Attributes default_when_degraded(const bridge::Attributes& attributes);
 
 // The longest service interval (used for status --max-age default).
 std::chrono::milliseconds longest_interval(const Config& config);

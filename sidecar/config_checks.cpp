@@ -6,7 +6,10 @@ namespace sidecar::config_detail {
 namespace {
 
 void parse_expect(Checker& c, const json& e, const std::string& ep, CheckConfig* out) {
-  c.known_keys(e, ep, {"rcode", "answers"});
+  c.known_keys(e, ep, {"rcode", "answers", "max_rtt_ms"});
+  if (auto v = c.integer(e, "max_rtt_ms", ep, 1, 60000)) {
+    out->dns.expect.max_rtt = std::chrono::milliseconds(*v);
+  }
   std::string rcode;
   if (c.string(e, "rcode", ep, &rcode)) {
     if (auto r = probes::rcode_from_string(rcode)) {
@@ -37,7 +40,8 @@ void parse_expect(Checker& c, const json& e, const std::string& ep, CheckConfig*
 void parse_dns(Checker& c, const json& j, const std::string& path, CheckConfig* out) {
   out->type = CheckConfig::Type::dns;
   c.known_keys(j, path,
-               {"name", "type", "server", "port", "qname", "qtype", "transport", "expect"});
+               {"name", "type", "server", "port", "qname", "qtype", "transport", "expect",
+                "on_failure"});
   std::string server = "127.0.0.1";
   if (c.string(j, "server", path, &server)) {
     std::string err;
@@ -91,7 +95,7 @@ void parse_check(Checker& c, const json& j, const std::string& path, std::size_t
   c.string(j, "type", path, &type);
   if (type == "exec") {
     out->type = CheckConfig::Type::exec;
-    c.known_keys(j, path, {"name", "type", "command"});
+    c.known_keys(j, path, {"name", "type", "command", "on_failure"});
     if (!j.contains("command")) {
       c.add(Checker::join(path, "command"),
             "is required for an exec check (e.g. [\"unbound-control\", \"status\"])");
@@ -101,6 +105,19 @@ void parse_check(Checker& c, const json& j, const std::string& path, std::size_t
     parse_dns(c, j, path, out);
   } else {
     c.add(Checker::join(path, "type"), "must be \"dns\" or \"exec\", not \"" + type + "\"");
+  }
+  std::string on_failure = "down";
+  if (c.string(j, "on_failure", path, &on_failure)) {
+    if (on_failure == "down") {
+      out->on_failure = CheckConfig::OnFailure::down;
+    } else if (on_failure == "degrade") {
+      out->on_failure = CheckConfig::OnFailure::degrade;
+    } else {
+      c.add(Checker::join(path, "on_failure"),
+            "must be \"down\" (the check counts in the policy) or \"degrade\" (a failure only "
+            "worsens the announcement), not \"" +
+                on_failure + "\"");
+    }
   }
   // Default names are "dns-<i>" / "exec-<i>" (i: the index in checks[]): short and stable, since
   // they label metrics and status lines, and unique by construction unless a named check collides.

@@ -79,6 +79,7 @@ std::vector<std::string> host_problems(const Config& config) {
     program(s.hooks.on_up, path + ".hooks.on_up", &out);
     program(s.hooks.on_down, path + ".hooks.on_down", &out);
     program(s.hooks.on_disabled, path + ".hooks.on_disabled", &out);
+    program(s.hooks.on_degraded, path + ".hooks.on_degraded", &out);
   }
   return out;
 }

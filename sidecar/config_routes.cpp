@@ -72,7 +72,8 @@ void parse_route(Checker& c, const json& r, const std::string& path, RouteConfig
     return;
   }
   c.known_keys(r, path,
-               {"prefix", "next_hop", "neighbors", "attributes", "when_down", "when_disabled"});
+               {"prefix", "next_hop", "neighbors", "attributes", "when_down", "when_disabled",
+                "when_degraded"});
   std::string prefix;
   if (c.string(r, "prefix", path, &prefix)) {
     std::string err;
@@ -118,6 +119,14 @@ void parse_route(Checker& c, const json& r, const std::string& path, RouteConfig
   }
   parse_action(c, r, "when_down", path, &out->when_down);
   parse_action(c, r, "when_disabled", path, &out->when_disabled);
+  // when_degraded: the route's own attributes with a worse MED unless stated; like when_down's
+  // object form, stated attributes replace the route's own, whole.
+  out->when_degraded = default_when_degraded(out->attributes);
+  if (auto* a = c.object(r, "when_degraded", path)) {
+    bridge::Attributes attrs;
+    parse_attributes(c, *a, Checker::join(path, "when_degraded"), &attrs);
+    out->when_degraded = attrs;
+  }
 }
 
 }  // namespace sidecar::config_detail

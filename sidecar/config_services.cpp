@@ -89,6 +89,29 @@ std::string folder_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// The policy counts only the checks with on_failure "down": at least one is needed, and a quorum
+// is checked against their number.
+static void validate_degrade_checks(Checker& c, const json& s, const std::string& path,
+                                    const ServiceConfig& svc) {
+  std::size_t down = 0;
+  for (const auto& ch : svc.checks) {
+    if (ch.on_failure == CheckConfig::OnFailure::down) ++down;
+  }
+  if (svc.checks.empty()) return;
+  if (down == 0) {
+    c.add(Checker::join(path, "checks"),
+          "every check has on_failure \"degrade\": at least one must be \"down\" (the policy "
+          "over the down checks decides whether the service is up at all)");
+    return;
+  }
+  if (svc.policy.kind == Policy::Kind::quorum && svc.policy.quorum > static_cast<int>(down) &&
+      down < svc.checks.size() && s.contains("policy")) {
+    c.add(Checker::join(Checker::join(path, "policy"), "quorum"),
+          std::to_string(svc.policy.quorum) + " is more than the " + std::to_string(down) +
+              " checks with on_failure \"down\" (degrade checks do not count in the policy)");
+  }
+}
+
 void parse_service(Checker& c, const json& s, const std::string& path, const Config& config,
                    ServiceConfig* out) {
   if (!s.is_object()) {
@@ -116,10 +139,11 @@ void parse_service(Checker& c, const json& s, const std::string& path, const Con
 
   if (auto* hooks = c.object(s, "hooks", path)) {
     auto hp = Checker::join(path, "hooks");
-    c.known_keys(*hooks, hp, {"on_up", "on_down", "on_disabled"});
+    c.known_keys(*hooks, hp, {"on_up", "on_down", "on_disabled", "on_degraded"});
     c.argv(*hooks, "on_up", hp, &out->hooks.on_up, true);
     c.argv(*hooks, "on_down", hp, &out->hooks.on_down, true);
     c.argv(*hooks, "on_disabled", hp, &out->hooks.on_disabled, true);
+    c.argv(*hooks, "on_degraded", hp, &out->hooks.on_degraded, true);
   }
 
   const auto* routes = c.array(s, "routes", path);
@@ -132,6 +156,7 @@ void parse_service(Checker& c, const json& s, const std::string& path, const Con
       out->routes.push_back(std::move(rc));
     }
   }
+  validate_degrade_checks(c, s, path, *out);
 }
 
 }  // namespace sidecar::config_detail

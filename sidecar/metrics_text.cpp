@@ -56,9 +56,9 @@ class Writer {
   std::string out_;
 };
 
-constexpr ServiceState kStates[] = {ServiceState::init, ServiceState::rising,
-                                    ServiceState::up,   ServiceState::falling,
-                                    ServiceState::down, ServiceState::disabled};
+constexpr ServiceState kStates[] = {
+    ServiceState::init, ServiceState::rising,   ServiceState::up,      ServiceState::falling,
+    ServiceState::down, ServiceState::disabled, ServiceState::degraded};
 
 }  // namespace
 
@@ -120,11 +120,13 @@ std::string metrics_text(const StatusSnapshot& s) {
              svc.maintenance ? 1 : 0);
   }
   w.family("anycast_sidecar_route_announced", "gauge",
-           "1 when the route is announced (desired announce or announce-down) and ExaBGP "
+           "1 when the route is announced (desired announce, announce-degraded or announce-down) "
+           "and ExaBGP "
            "acknowledged it.");
   for (const auto& svc : s.services) {
     for (const auto& r : svc.routes) {
-      bool announced = (r.desired == Desired::announce || r.desired == Desired::announce_down) &&
+      bool announced = (r.desired == Desired::announce || r.desired == Desired::announce_down ||
+                        r.desired == Desired::announce_degraded) &&
                        r.confirmed && !r.rejected;
       w.sample("anycast_sidecar_route_announced", {{"service", svc.name}, {"prefix", r.prefix}},
                announced ? 1 : 0);
@@ -147,6 +149,15 @@ std::string metrics_text(const StatusSnapshot& s) {
       w.sample("anycast_sidecar_check_ok",
                {{"service", svc.name}, {"check", ch.name}, {"reason", reason}},
                ch.last && ch.last->ok ? 1 : 0);
+    }
+  }
+  // A separate family, not a label on check_ok: adding a label would rename every existing series.
+  w.family("anycast_sidecar_check_degrades", "gauge",
+           "1 when the check has on_failure \"degrade\" (its failure degrades, never downs).");
+  for (const auto& svc : s.services) {
+    for (const auto& ch : svc.checks) {
+      w.sample("anycast_sidecar_check_degrades", {{"service", svc.name}, {"check", ch.name}},
+               ch.on_failure == "degrade" ? 1 : 0);
     }
   }
   w.family("anycast_sidecar_check_rtt_seconds", "gauge", "Round trip of the check's last probe.");

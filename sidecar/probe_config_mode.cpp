@@ -49,7 +49,8 @@ int run_probe_config_mode(const ProbeArgs& a) {
   }
   for (std::size_t i = 0; i < services.size(); ++i) {
     const auto& s = services[i];
-    bool healthy = policy_healthy(s.policy, results[i]);
+    auto verdict = judge_round(s.policy, s.checks, results[i]);
+    bool healthy = verdict.healthy;
     nlohmann::json checks = nlohmann::json::array();
     for (std::size_t c = 0; c < s.checks.size() && c < results[i].size(); ++c) {
       const auto& r = results[i][c];
@@ -72,12 +73,16 @@ int run_probe_config_mode(const ProbeArgs& a) {
       }
     }
     if (a.json) {
-      out.push_back({{"service", s.name}, {"policy", policy_to_string(s.policy)},
-                     {"healthy", healthy}, {"checks", checks}});
+      out.push_back({{"service", s.name},
+                     {"policy", policy_to_string(s.policy)},
+                     {"healthy", healthy},
+                     {"degraded", verdict.degraded},
+                     {"checks", checks}});
     } else {
-      std::printf("%-16s => %s (policy %s)\n", s.name.c_str(),
-                  healthy ? "healthy: would count toward announcing"
-                          : "unhealthy: would count toward withdrawing",
+      std::printf("%-16s => %s (policy %s over the down checks)\n", s.name.c_str(),
+                  !healthy           ? "unhealthy: would count toward withdrawing"
+                  : verdict.degraded ? "degraded: would count toward announcing with when_degraded"
+                                     : "healthy: would count toward announcing",
                   policy_to_string(s.policy).c_str());
     }
   }

@@ -12,6 +12,8 @@ std::string_view to_string(Desired desired) {
       return "announce-down";
     case Desired::withdraw:
       return "withdraw";
+    case Desired::announce_degraded:
+      return "announce-degraded";
   }
   return "none";
 }
@@ -39,6 +41,7 @@ const RouteAction* action_for(ServiceState state, const RouteConfig& route) {
 Desired desired_for(ServiceState state, const RouteConfig& route) {
   if (state == ServiceState::init) return Desired::none;
   if (state == ServiceState::up || state == ServiceState::falling) return Desired::announce;
+  if (state == ServiceState::degraded) return Desired::announce_degraded;
   return from_action(*action_for(state, route));
 }
 
@@ -56,6 +59,9 @@ std::vector<RouteCommand> commands_for(ServiceState state, const ServiceConfig& 
         break;
       case Desired::withdraw:
         cmd.line = bridge::format_withdraw(r.route);
+        break;
+      case Desired::announce_degraded:
+        cmd.line = bridge::format_announce(r.route, r.when_degraded);
         break;
       case Desired::announce_down:
         // when_down / when_disabled attributes replace the route's own: the operator states the

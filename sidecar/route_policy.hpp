@@ -8,8 +8,9 @@
 
 namespace sidecar {
 
-enum class Desired { none, announce, announce_down, withdraw };
-std::string_view to_string(Desired desired);  // "announce" | "announce-down" | "withdraw" | "none"
+enum class Desired { none, announce, announce_down, withdraw, announce_degraded };
+// "announce" | "announce-down" | "withdraw" | "none" | "announce-degraded"
+std::string_view to_string(Desired desired);
 
 struct RouteCommand {
   std::string key;   // bridge::route_key
@@ -17,7 +18,8 @@ struct RouteCommand {
   Desired desired = Desired::none;
 };
 
-// UP and FALLING announce with the route's attributes; DISABLED applies when_disabled; RISING and
+// UP and FALLING announce with the route's attributes; DEGRADED announces with when_degraded
+// (announce-degraded); DISABLED applies when_disabled; RISING and
 // DOWN apply when_down; INIT (no decision yet) sends nothing (desired none).
 Desired desired_for(ServiceState state, const RouteConfig& route);
 std::vector<RouteCommand> commands_for(ServiceState state, const ServiceConfig& service);

@@ -60,7 +60,7 @@ asio::awaitable<void> ServiceRunner::loop() {
     if (stopped_ || ctx_.stopping) break;
     decide(cfg, results);
     ctx_.status_changed();
-    auto period = wants_fast_interval(machine_.state) ? cfg.fast_interval : cfg.interval;
+    auto period = wants_fast_interval(machine_) ? cfg.fast_interval : cfg.interval;
     planned += period;
     if (auto now = Clock::now(); planned < now) planned = now;
     timer_.expires_at(planned);
@@ -90,10 +90,12 @@ void ServiceRunner::decide(const ServiceConfig& cfg, const std::vector<probes::C
     view_.maintenance.reset();
   }
 
+  auto verdict = judge_round(cfg.policy, cfg.checks, rs);
   Observation obs;
-  obs.healthy = policy_healthy(cfg.policy, rs);
+  obs.healthy = verdict.healthy;
+  obs.degraded = verdict.degraded;
   obs.maintenance = maintenance.has_value();
-  obs.reason = maintenance ? maintenance->reason : failing_summary(cfg.checks, rs);
+  obs.reason = maintenance ? maintenance->reason : verdict.reason;
   obs.now = Clock::now();
   auto st = step(machine_, obs, MachineParams{cfg.rise, cfg.fall, cfg.hold_down});
   machine_ = st.next;

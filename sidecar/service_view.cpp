@@ -20,6 +20,7 @@ void apply_config_to_view(ServiceView& view, const ServiceConfig& c) {
                             [&](const CheckView& o) { return o.name == ch.name; });
     if (old != view.checks.end()) v = *old;
     v.name = ch.name;
+    v.on_failure = ch.on_failure == CheckConfig::OnFailure::degrade ? "degrade" : "down";
     if (ch.type == CheckConfig::Type::dns) {
       v.type = "dns";
       v.server = ch.dns.server;
@@ -87,6 +88,8 @@ const std::vector<std::string>& hook_for(const Hooks& hooks, ServiceState state)
       return hooks.on_down;
     case ServiceState::disabled:
       return hooks.on_disabled;
+    case ServiceState::degraded:
+      return hooks.on_degraded;
     default:
       return none;
   }

@@ -29,6 +29,8 @@ std::string_view to_string(ServiceState state) {
       return "down";
     case ServiceState::disabled:
       return "disabled";
+    case ServiceState::degraded:
+      return "degraded";
   }
   return "init";
 }
@@ -38,14 +40,28 @@ bool wants_fast_interval(ServiceState state) {
          state == ServiceState::falling;
 }
 
+bool wants_fast_interval(const Machine& m) {
+  if (wants_fast_interval(m.state)) return true;
+  if (m.state == ServiceState::up) return m.degraded_rounds > 0;
+  if (m.state == ServiceState::degraded) return m.failures > 0 || m.clean_rounds > 0;
+  return false;
+}
+
 Step step(const Machine& current, const Observation& obs, const MachineParams& params) {
   Step out{current, std::nullopt};
   Machine& m = out.next;
+  const bool was_announced = current.state == ServiceState::up ||
+                             current.state == ServiceState::falling ||
+                             current.state == ServiceState::degraded;
   auto go = [&](ServiceState to, std::string reason) {
     out.transition = Transition{current.state, to, std::move(reason)};
     m.state = to;
     m.since = obs.now;
-    if (to == ServiceState::up) m.last_up = obs.now;
+    m.degraded_rounds = 0;
+    m.clean_rounds = 0;
+    if (to == ServiceState::up || (to == ServiceState::degraded && !was_announced)) {
+      m.last_up = obs.now;
+    }
     if (to != ServiceState::init && to != ServiceState::rising) m.fresh = false;
   };
 
@@ -60,11 +76,19 @@ Step step(const Machine& current, const Observation& obs, const MachineParams& p
 
   // Leaving maintenance starts over as after a restart: health must be proven again.
   ServiceState from = m.state == ServiceState::disabled ? ServiceState::init : m.state;
-  // An announce (into UP) waits out the hold-down since the last one; the first never waits.
+  // An announce after a withdraw waits out the hold-down since the last one; the first never waits.
   auto may_go_up = [&] {
     return params.hold_down.count() == 0 || !m.last_up || obs.now - *m.last_up >= params.hold_down;
   };
   const char* leaving = m.state == ServiceState::disabled ? "maintenance ended, " : "";
+  // Announcing after a withdraw: into DEGRADED when this round is degraded, else UP.
+  auto announce = [&](std::string reason) {
+    if (obs.degraded) {
+      go(ServiceState::degraded, reason + ", degraded: " + obs.reason);
+    } else {
+      go(ServiceState::up, std::move(reason));
+    }
+  };
 
   if (obs.healthy) {
     m.failures = 0;
@@ -73,26 +97,48 @@ Step step(const Machine& current, const Observation& obs, const MachineParams& p
       case ServiceState::down:
         m.successes = 1;
         if (params.rise <= 1 && may_go_up()) {
-          go(ServiceState::up, leaving + successes(1));
+          announce(leaving + successes(1));
         } else {
           go(ServiceState::rising, leaving + successes(1));
         }
         break;
       case ServiceState::rising:
         if (m.successes < params.rise) ++m.successes;
-        if (m.successes >= params.rise && may_go_up()) go(ServiceState::up, successes(m.successes));
+        if (m.successes >= params.rise && may_go_up()) announce(successes(m.successes));
         break;
       case ServiceState::falling:
         m.successes = 1;
         go(ServiceState::up, "recovered after " + failures(current.failures, ""));
+        // A degraded recovery is the first of the `fall` degraded rounds UP counts.
+        if (obs.degraded) m.degraded_rounds = 1;
         break;
       case ServiceState::up:
+        ++m.successes;
+        if (!obs.degraded) {
+          m.degraded_rounds = 0;
+        } else if (++m.degraded_rounds >= params.fall) {
+          int n = m.degraded_rounds;
+          go(ServiceState::degraded, std::to_string(n) +
+                                         (n == 1 ? " degraded round: " : " degraded rounds: ") +
+                                         obs.reason);
+        }
+        break;
+      case ServiceState::degraded:
+        ++m.successes;
+        if (obs.degraded) {
+          m.clean_rounds = 0;
+        } else if (++m.clean_rounds >= params.rise) {
+          go(ServiceState::up, successes(m.clean_rounds) + " with every degrade check passing");
+        }
+        break;
       case ServiceState::disabled:
         ++m.successes;
         break;
     }
   } else {
     m.successes = 0;
+    m.degraded_rounds = 0;
+    m.clean_rounds = 0;
     switch (from) {
       case ServiceState::init:
       case ServiceState::rising:
@@ -109,6 +155,7 @@ Step step(const Machine& current, const Observation& obs, const MachineParams& p
         }
         break;
       case ServiceState::falling:
+      case ServiceState::degraded:
         ++m.failures;
         if (m.failures >= params.fall) go(ServiceState::down, failures(m.failures, obs.reason));
         break;

@@ -14,7 +14,7 @@ double round_ms(double t) {
 }
 
 nlohmann::json check_json(const CheckView& c) {
-  nlohmann::json j = {{"name", c.name}, {"type", c.type}};
+  nlohmann::json j = {{"name", c.name}, {"type", c.type}, {"on_failure", c.on_failure}};
   if (c.type == "dns") {
     j["server"] = c.server;
     j["port"] = c.port;
@@ -51,6 +51,7 @@ std::string service_desired(const ServiceView& service) {
   bool any_announce_down = false;
   for (const auto& r : service.routes) {
     if (r.desired == Desired::announce) return "announce";
+    if (r.desired == Desired::announce_degraded) return "announce-degraded";
     if (r.desired == Desired::announce_down) any_announce_down = true;
   }
   return any_announce_down ? "announce-down" : "withdraw";

@@ -22,7 +22,8 @@ inline constexpr std::size_t kReasonCount = std::size(probes::kAllReasons);
 
 struct CheckView {
   std::string name;
-  std::string type;  // "dns" | "exec"
+  std::string type;                 // "dns" | "exec"
+  std::string on_failure = "down";  // "down" | "degrade"
   std::string server;
   std::uint16_t port = 0;
   std::string qname;
@@ -104,8 +105,9 @@ struct StatusSnapshot {
   std::optional<std::vector<std::string>> config_error;
 };
 
-// Service-level summary of the per-route desired states (contract: announce | announce-down |
-// withdraw). INIT sends nothing yet and is reported as "withdraw" with announced false.
+// Service-level summary of the per-route desired states (contract: announce | announce-degraded |
+// announce-down | withdraw). INIT sends nothing yet and is reported as "withdraw" with announced
+// false.
 std::string service_desired(const ServiceView& service);
 // ExaBGP acknowledged the current desired state of every route (contract's "announced").
 bool service_announced(const ServiceView& service);

@@ -225,6 +225,14 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
         j.raise(2, name + " healthy but its route is not confirmed by ExaBGP (desired " + desired +
                        "); next: check the bridge and ExaBGP's log");
       }
+    } else if (state == "degraded") {
+      // Serving, with worse attributes: a warning that names what degrades it.
+      if (!announced) {
+        j.raise(2, name + " degraded and its route is not confirmed by ExaBGP (desired " + desired +
+                       "); next: check the bridge and ExaBGP's log");
+      } else {
+        j.raise(1, name + " degraded" + why);
+      }
     } else if (state == "down") {
       j.raise(2, name + " down" + why);
     } else if (state == "disabled") {

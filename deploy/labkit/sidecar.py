@@ -15,11 +15,17 @@ TEST_NEXT_HOP = "192.0.2.254"
 
 def dns_check(port: int, server: str = "127.0.0.1", qname: str = "probe.health.test.",
               qtype: str = "A", answers: Sequence[str] = ("192.0.2.1",), name: str = "local-zone",
-              transport: str = "udp", rcode: str = "NOERROR") -> dict:
+              transport: str = "udp", rcode: str = "NOERROR", on_failure: Optional[str] = None,
+              max_rtt_ms: Optional[int] = None) -> dict:
     check = {"name": name, "server": server, "port": port, "qname": qname, "qtype": qtype,
              "transport": transport, "expect": {"rcode": rcode}}
     if answers:
         check["expect"]["answers"] = list(answers)
+    # Degraded (contract "Degraded"): only written when given, so older configs stay as they were.
+    if on_failure is not None:
+        check["on_failure"] = on_failure
+    if max_rtt_ms is not None:
+        check["expect"]["max_rtt_ms"] = max_rtt_ms
     return check
 
 

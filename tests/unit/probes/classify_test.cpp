@@ -309,3 +309,30 @@ TEST_CASE("c-ares statuses map to reasons") {
   CHECK_FALSE(classify_ares_status(ARES_ECONNREFUSED, 1).ok);
   CHECK_FALSE(classify_ares_status(ARES_ECONNREFUSED, 1).detail.empty());
 }
+
+TEST_CASE("a right answer slower than max_rtt_ms is slow; a wrong one stays wrong_answer") {
+  Question q;
+  q.id = 0x1234;
+  q.qname = kName;
+  q.qtype = A;
+  auto e = answers({"192.0.2.1"});
+  e.max_rtt = std::chrono::milliseconds(100);
+  auto fast = classify_reply(one_a().bytes, q, e, 99.9);
+  CHECK(fast.ok);
+  CHECK(fast.reason == Reason::ok);
+  auto edge = classify_reply(one_a().bytes, q, e, 100.0);
+  CHECK(edge.ok);  // "took longer" than the maximum: equal is still in time
+  auto slow = classify_reply(one_a().bytes, q, e, 250.0);
+  CHECK_FALSE(slow.ok);
+  CHECK(slow.reason == Reason::slow);
+  CHECK(slow.detail == "NOERROR 1 answer in 250.0 ms, more than max_rtt_ms 100");
+  CHECK(slow.answers == std::vector<std::string>{"192.0.2.1"});
+  auto wrong = classify_reply(one_a({192, 0, 2, 9}).bytes, q, e, 250.0);
+  CHECK(wrong.reason == Reason::wrong_answer);
+  Header h;
+  h.rcode = 2;
+  auto servfail = classify_reply(reply(h, kName, A).bytes, q, e, 250.0);
+  CHECK(servfail.reason == Reason::servfail);
+  auto unset = classify_reply(one_a().bytes, q, answers({"192.0.2.1"}), 5000.0);
+  CHECK(unset.ok);  // no max_rtt_ms: any round trip within the timeout passes
+}

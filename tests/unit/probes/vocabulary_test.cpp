@@ -8,8 +8,8 @@ using namespace probes;
 
 TEST_CASE("reasons are the contract's words and round-trip") {
   std::vector<std::string> words = {
-      "ok",       "timeout", "connection_refused", "network_error", "servfail",   "refused",
-      "nxdomain", "nodata",  "wrong_answer",       "bad_response",  "exit_status"};
+      "ok",       "timeout", "connection_refused", "network_error", "servfail",    "refused",
+      "nxdomain", "nodata",  "wrong_answer",       "bad_response",  "exit_status", "slow"};
   std::set<std::string> seen;
   for (auto r : kAllReasons) {
     auto text = std::string(to_string(r));
