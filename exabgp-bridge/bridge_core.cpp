@@ -191,6 +191,7 @@ LineEvent BridgeCore::on_line(std::string_view line, Clock::time_point now) {
       break;
     }
     case Kind::version:
+      if (auto v = exabgp_version_number(ev.message.text); !v.empty()) exabgp_version_ = v;
       if (!options_.ack) {
         if (ping_outstanding_) {
           ping_outstanding_ = false;

@@ -105,6 +105,8 @@ class BridgeCore {
   const std::vector<NeighborInfo>& neighbors() const { return neighbors_; }
   const BridgeCounters& counters() const { return counters_; }
   const BridgeOptions& options() const { return options_; }
+  // ExaBGP's release from its last version answer ("4.2.21"); "" until one arrived.
+  const std::string& exabgp_version() const { return exabgp_version_; }
 
  private:
   struct Entry {
@@ -138,6 +140,7 @@ class BridgeCore {
   std::optional<Clock::time_point> last_sent_;
   bool ping_outstanding_ = false;  // ack off: a "version" awaits its answer
   std::optional<Clock::time_point> ping_sent_;
+  std::string exabgp_version_;
 };
 
 }  // namespace bridge

@@ -513,6 +513,7 @@ class Daemon {
     }
     s.exabgp.counters = core.counters();
     s.exabgp.ack = core.options().ack;
+    s.exabgp.version = core.exabgp_version();
     for (auto& svc : services_) {
       auto view = svc->view;
       view.state = svc->machine.state;

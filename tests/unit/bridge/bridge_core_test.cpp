@@ -546,3 +546,16 @@ TEST_CASE("link state names") {
   CHECK(bridge::to_string(LinkState::stalled) == "stalled");
   CHECK(bridge::to_string(LinkState::gone) == "gone");
 }
+
+TEST_CASE("ExaBGP's release is taken from its version answer") {
+  for (bool ack_on : {true, false}) {
+    BridgeCore c(opts(ack_on));
+    CHECK(c.exabgp_version().empty());
+    REQUIRE(write(c, at(0)) == Lines{"version"});
+    c.on_line("exabgp 5.0.15", at(1));
+    if (ack_on) ack(c, at(1));
+    CHECK(c.exabgp_version() == "5.0.15");
+    c.on_line("exabgp nonsense", at(2));  // not a release number: the known one stays
+    CHECK(c.exabgp_version() == "5.0.15");
+  }
+}
