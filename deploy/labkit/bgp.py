@@ -28,9 +28,14 @@ _SESSION_STATES = {0: "unknown", 1: "idle", 2: "connect", 3: "active", 4: "opens
 _ATTR_AS_PATH, _ATTR_NEXT_HOP, _ATTR_MED, _ATTR_LOCAL_PREF = 2, 3, 4, 5
 _ATTR_COMMUNITIES, _ATTR_MP_REACH, _ATTR_LARGE_COMMUNITIES = 8, 14, 32
 
-# ExaBGP 4.2's own log lines ("00:38:48 | 7337   | reactor  | ..."); anything else in its log
-# file was written by its process child on stderr.
-_EXABGP_LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d \| +\d+ +\| ")
+# ExaBGP's own log lines, 4.2 ("00:38:48 | 7337   | reactor  | ...") and 5.0 with
+# exabgp_log_short=false ("00:38:48 7337   reactor         ..."); anything else in its log file
+# was written by its process child on stderr.
+_EXABGP_LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d (?:\| +)?\d+ +(?:\| )?")
+# A route command ExaBGP applied, as it logs it (both releases' formats).
+_EXABGP_APPLIED = re.compile(
+    r"^\d\d:\d\d:\d\d (?:\| +)?\d+ +(?:\| )?\S+ +(?:\| )?route (?:added to|removed from|not found on) ",
+    re.M)
 
 # Characters that split or end a token in ExaBGP's configuration tokeniser (format.py).
 _EXABGP_SPECIAL = set(" \t;{}#,[]")
@@ -289,6 +294,8 @@ class ExaBGP:
             "exabgp.tcp.bind": "",
             "exabgp.api.cli": "false",
             "exabgp.api.ack": "true" if ack else "false",
+            # 5.0 defaults to a short format without time and pid; 4.2 has long lines already
+            "exabgp.log.short": "false",
         }
         env.update(extra_env or {})
         self.release = release or selected_release()
@@ -431,6 +438,10 @@ class ExaBGP:
 
     def log(self) -> str:
         return self.proc.log()
+
+    def applied_commands(self) -> int:
+        """Route commands ExaBGP applied so far (it logs every announce/withdraw it takes)."""
+        return len(_EXABGP_APPLIED.findall(self.log()))
 
     def child_stderr(self) -> str:
         """What the process child wrote on stderr (the log file without ExaBGP's own lines)."""
