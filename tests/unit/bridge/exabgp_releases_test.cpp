@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "exabgp-bridge/api_message.hpp"
+#include "exabgp-bridge/route.hpp"
 
 using bridge::ApiMessage;
 using bridge::exabgp_version_number;
@@ -99,6 +100,8 @@ TEST_CASE("`neighbor *` selects nothing in 4.2.21, every neighbor in 4.2.25 and 
   CHECK(kinds(load("4.2.21").answers[4]) == std::vector{Kind::ack_error});
   CHECK(kinds(load("4.2.25").answers[4]) == std::vector{Kind::ack_done});
   CHECK(kinds(load("5.0.15").answers[4]) == std::vector{Kind::ack_done});
+  // A route's `neighbors` are addresses only: the sidecar never writes `neighbor *`.
+  CHECK_FALSE(bridge::parse_address("*").has_value());
 }
 
 TEST_CASE("neighbor changes: connected, up, down (disable, router stop), up again, shutdown") {
