@@ -2,10 +2,12 @@
 // 4.2.21 (Debian 12), 4.2.25 (Debian 13), 5.0.15 (Debian unstable). The files in captured/ were
 // written by captured/capture.py (real ExaBGP and GoBGP on loopback; see that script for the
 // sequence: version, announce, an unknown command, `neighbor <ip>` and `neighbor *` announces,
-// withdraw, a router-side disable/enable, a router stop and restart, SIGTERM to ExaBGP).
+// withdraw, a router-side disable/enable, a router stop and restart, SIGTERM to ExaBGP), once
+// with `encoder json` and once with `encoder text`.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "exabgp-bridge/api_message.hpp"
@@ -24,8 +26,8 @@ struct Captured {
   std::vector<std::vector<std::string>> answers;
 };
 
-Captured load(const std::string& release) {
-  std::string path = std::string(ACS_CAPTURED_DIR) + "/exabgp-" + release + "-json.txt";
+Captured load(const std::string& release, const std::string& encoder = "json") {
+  std::string path = std::string(ACS_CAPTURED_DIR) + "/exabgp-" + release + "-" + encoder + ".txt";
   std::ifstream in(path);
   REQUIRE(in.good());
   Captured c;
@@ -40,11 +42,16 @@ Captured load(const std::string& release) {
       if (line.rfind("# <- ", 0) == 0) in_answers = false;
       continue;
     }
+    if (line.empty()) continue;  // the text encoder's separators (Kind::blank)
     c.lines.push_back(line);
     if (in_answers) c.answers.back().push_back(line);
   }
   return c;
 }
+
+const std::pair<std::string, std::string> kCaptures[] = {{"4.2.21", "json"}, {"4.2.25", "json"},
+                                                         {"5.0.15", "json"}, {"4.2.21", "text"},
+                                                         {"4.2.25", "text"}, {"5.0.15", "text"}};
 
 std::vector<Kind> kinds(const std::vector<std::string>& lines) {
   std::vector<Kind> out;
@@ -65,9 +72,9 @@ std::vector<std::string> states(const Captured& c) {
 }  // namespace
 
 TEST_CASE("every line each release wrote is understood, nothing is unknown") {
-  for (std::string release : {"4.2.21", "4.2.25", "5.0.15"}) {
-    INFO("ExaBGP " << release);
-    auto c = load(release);
+  for (auto [release, encoder] : kCaptures) {
+    INFO("ExaBGP " << release << ", encoder " << encoder);
+    auto c = load(release, encoder);
     REQUIRE(c.lines.size() > 10);
     for (const auto& l : c.lines) {
       INFO(l);
@@ -77,9 +84,9 @@ TEST_CASE("every line each release wrote is understood, nothing is unknown") {
 }
 
 TEST_CASE("version answer and acks, per release") {
-  for (std::string release : {"4.2.21", "4.2.25", "5.0.15"}) {
-    INFO("ExaBGP " << release);
-    auto c = load(release);
+  for (auto [release, encoder] : kCaptures) {
+    INFO("ExaBGP " << release << ", encoder " << encoder);
+    auto c = load(release, encoder);
     REQUIRE(c.answers.size() == 6);
     // version: the answer, then its ack
     REQUIRE(c.answers[0].size() == 2);
@@ -100,6 +107,8 @@ TEST_CASE("`neighbor *` selects nothing in 4.2.21, every neighbor in 4.2.25 and 
   CHECK(kinds(load("4.2.21").answers[4]) == std::vector{Kind::ack_error});
   CHECK(kinds(load("4.2.25").answers[4]) == std::vector{Kind::ack_done});
   CHECK(kinds(load("5.0.15").answers[4]) == std::vector{Kind::ack_done});
+  CHECK(kinds(load("4.2.21", "text").answers[4]) == std::vector{Kind::ack_error});
+  CHECK(kinds(load("5.0.15", "text").answers[4]) == std::vector{Kind::ack_done});
   // A route's `neighbors` are addresses only: the sidecar never writes `neighbor *`.
   CHECK_FALSE(bridge::parse_address("*").has_value());
 }
@@ -107,9 +116,9 @@ TEST_CASE("`neighbor *` selects nothing in 4.2.21, every neighbor in 4.2.25 and 
 TEST_CASE("neighbor changes: connected, up, down (disable, router stop), up again, shutdown") {
   // How many connected/down pairs the refused reconnects add depends on timing; the ups and the
   // final down (SIGTERM to ExaBGP) do not.
-  for (std::string release : {"4.2.21", "4.2.25", "5.0.15"}) {
-    INFO("ExaBGP " << release);
-    auto c = load(release);
+  for (auto [release, encoder] : kCaptures) {
+    INFO("ExaBGP " << release << ", encoder " << encoder);
+    auto c = load(release, encoder);
     auto s = states(c);
     REQUIRE(s.size() >= 6);
     CHECK(s[0] == "127.0.0.2 connected");
