@@ -45,10 +45,29 @@ std::string string_member(const nlohmann::json& j, const char* key) {
   return m && m->is_string() ? m->get<std::string>() : std::string();
 }
 
+// ExaBGP 4.2 builds its JSON by hand and, in a down `reason` (which holds what the peer's
+// NOTIFICATION said), escapes the double quotes and nothing else: a backslash there makes the
+// line invalid JSON and the neighbor's down would be lost. Undo exactly that: a backslash not
+// followed by '"' is a literal one. Applied only to state messages that failed to parse, and the
+// result must still be valid JSON (a truncated line stays unknown).
+std::string repair_42_reason(std::string_view line) {
+  std::string out;
+  out.reserve(line.size() + 16);
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    out.push_back(line[i]);
+    if (line[i] == '\\' && (i + 1 == line.size() || line[i + 1] != '"')) out.push_back('\\');
+  }
+  return out;
+}
+
 ApiMessage parse_json(std::string_view line) {
   ApiMessage msg;
   // allow_exceptions=false: garbage (or invalid UTF-8 inside strings) yields a discarded value.
   auto j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
+  if (j.is_discarded() && line.find(R"("type": "state")") != std::string_view::npos) {
+    auto repaired = repair_42_reason(line);
+    j = nlohmann::json::parse(repaired.begin(), repaired.end(), nullptr, false);
+  }
   if (j.is_discarded() || !j.is_object()) {
     msg.kind = ApiMessage::Kind::unknown;
     msg.text = excerpt(line);
@@ -126,6 +145,21 @@ ApiMessage parse_api_line(std::string_view raw) {
   msg.kind = ApiMessage::Kind::unknown;
   msg.text = excerpt(line);
   return msg;
+}
+
+std::string exabgp_version_number(std::string_view answer) {
+  answer = trim(answer);
+  constexpr std::string_view prefix = "exabgp ";
+  if (answer.substr(0, prefix.size()) != prefix) return {};
+  auto number = answer.substr(prefix.size());
+  if (number.empty() || number.size() > 32 || number.front() < '0' || number.front() > '9') {
+    return {};
+  }
+  if (!std::all_of(number.begin(), number.end(),
+                   [](char c) { return (c >= '0' && c <= '9') || c == '.'; })) {
+    return {};
+  }
+  return std::string(number);
 }
 
 void LineSplitter::reserve_for(std::size_t more) {

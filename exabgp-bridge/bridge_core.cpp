@@ -28,7 +28,8 @@ std::string_view to_string(LinkState state) {
   return "ok";
 }
 
-BridgeCore::BridgeCore(BridgeOptions options) : options_(options) {}
+BridgeCore::BridgeCore(BridgeOptions options)
+    : options_(options), neighbors_(options.max_neighbors) {}
 
 void BridgeCore::set_desired(const std::string& key, std::string line) {
   auto& e = routes_[key];
@@ -191,6 +192,7 @@ LineEvent BridgeCore::on_line(std::string_view line, Clock::time_point now) {
       break;
     }
     case Kind::version:
+      if (auto v = exabgp_version_number(ev.message.text); !v.empty()) exabgp_version_ = v;
       if (!options_.ack) {
         if (ping_outstanding_) {
           ping_outstanding_ = false;
@@ -201,20 +203,11 @@ LineEvent BridgeCore::on_line(std::string_view line, Clock::time_point now) {
       }
       break;
     case Kind::neighbor_state: {
-      auto it = std::find_if(neighbors_.begin(), neighbors_.end(),
-                             [&](const NeighborInfo& n) { return n.peer == ev.message.peer; });
-      if (it == neighbors_.end()) {
-        if (neighbors_.size() < options_.max_neighbors) {
-          neighbors_.push_back({ev.message.peer, ev.message.state, now});
-          ev.neighbor_changed = true;
-        }
-      } else if (it->state != ev.message.state) {
-        it->state = ev.message.state;
-        it->since = now;
-        ev.neighbor_changed = true;
-      }
+      auto update = neighbors_.update(ev.message.peer, ev.message.state, now);
+      ev.neighbor_changed = update.changed;
       // A (re)established session starts with an empty Adj-RIB-Out: give it the current state.
-      if (ev.message.state == "up") resend_all();
+      // Only on a change to up: a repeated "up" must not cost a full table each time.
+      if (update.resend) resend_all();
       break;
     }
     case Kind::shutdown:

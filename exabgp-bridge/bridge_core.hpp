@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "exabgp-bridge/api_message.hpp"
+#include "exabgp-bridge/neighbor_table.hpp"
 
 namespace bridge {
 
@@ -27,11 +28,7 @@ struct BridgeOptions {
 enum class LinkState { ok, stalled, gone };
 std::string_view to_string(LinkState state);
 
-struct NeighborInfo {
-  std::string peer;
-  std::string state;  // "up" | "down" | "connected" | ...
-  Clock::time_point since;
-};
+using NeighborInfo = NeighborState;  // peer, state ("up" | "down" | "connected" | ...), since
 
 struct RouteStatus {
   bool known = false;      // set_desired was called for this key
@@ -102,9 +99,11 @@ class BridgeCore {
   std::size_t pending_acks() const { return pending_acks_; }
   bool idle() const;  // nothing pending to write, nothing written unacknowledged
   std::optional<Clock::time_point> last_ack() const { return last_ack_; }
-  const std::vector<NeighborInfo>& neighbors() const { return neighbors_; }
+  const std::vector<NeighborInfo>& neighbors() const { return neighbors_.neighbors(); }
   const BridgeCounters& counters() const { return counters_; }
   const BridgeOptions& options() const { return options_; }
+  // ExaBGP's release from its last version answer ("4.2.21"); "" until one arrived.
+  const std::string& exabgp_version() const { return exabgp_version_; }
 
  private:
   struct Entry {
@@ -119,7 +118,7 @@ class BridgeCore {
   bool can_write() const;
   BridgeOptions options_;
   std::map<std::string, Entry> routes_;
-  std::vector<NeighborInfo> neighbors_;
+  NeighborTable neighbors_;
   BridgeCounters counters_;
   LinkState state_ = LinkState::ok;
   std::string detail_;
@@ -138,6 +137,7 @@ class BridgeCore {
   std::optional<Clock::time_point> last_sent_;
   bool ping_outstanding_ = false;  // ack off: a "version" awaits its answer
   std::optional<Clock::time_point> ping_sent_;
+  std::string exabgp_version_;
 };
 
 }  // namespace bridge

@@ -80,6 +80,8 @@ nlohmann::json status_to_json(const StatusSnapshot& s) {
       {"detail", s.exabgp.detail},
       {"neighbors", neighbors},
       {"ack", s.exabgp.ack},
+      {"version",
+       s.exabgp.version.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.exabgp.version)},
       {"counters",
        {{"commands_written", c.commands_written},
         {"route_commands_written", c.route_commands_written},

@@ -89,6 +89,7 @@ struct BridgeView {
   std::vector<NeighborView> neighbors;
   bridge::BridgeCounters counters;
   bool ack = true;
+  std::string version;  // ExaBGP's release ("4.2.21") from its version answer; "" until known
 };
 
 struct StatusSnapshot {

@@ -93,6 +93,7 @@ StatusSnapshot StatusPublisher::snapshot() {
   }
   s.exabgp.counters = core.counters();
   s.exabgp.ack = core.options().ack;
+  s.exabgp.version = core.exabgp_version();
   for (const auto& svc : services_) {
     auto view = svc->view();
     const auto& routes = svc->config().routes;

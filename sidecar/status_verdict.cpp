@@ -151,6 +151,9 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
   auto bstate = str(ex, "state", "unknown");
   auto pending = num(ex, "pending_acks").value_or(0);
   std::string bline = "exabgp bridge " + bstate;
+  if (auto release = str(ex, "version"); !release.empty()) {
+    bline += " (ExaBGP " + bridge::printable(release, 64) + ")";
+  }
   if (pending > 0) {
     bline +=
         ", " + std::to_string(static_cast<long long>(std::min(pending, 1e15))) + " acks pending";

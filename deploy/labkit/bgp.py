@@ -11,7 +11,9 @@ import json
 import os
 import pwd
 import re
+import shutil
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Optional, Sequence
@@ -26,9 +28,14 @@ _SESSION_STATES = {0: "unknown", 1: "idle", 2: "connect", 3: "active", 4: "opens
 _ATTR_AS_PATH, _ATTR_NEXT_HOP, _ATTR_MED, _ATTR_LOCAL_PREF = 2, 3, 4, 5
 _ATTR_COMMUNITIES, _ATTR_MP_REACH, _ATTR_LARGE_COMMUNITIES = 8, 14, 32
 
-# ExaBGP 4.2's own log lines ("00:38:48 | 7337   | reactor  | ..."); anything else in its log
-# file was written by its process child on stderr.
-_EXABGP_LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d \| +\d+ +\| ")
+# ExaBGP's own log lines, 4.2 ("00:38:48 | 7337   | reactor  | ...") and 5.0 with
+# exabgp_log_short=false ("00:38:48 7337   reactor         ..."); anything else in its log file
+# was written by its process child on stderr.
+_EXABGP_LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d (?:\| +)?\d+ +(?:\| )?")
+# A route command ExaBGP applied, as it logs it (both releases' formats).
+_EXABGP_APPLIED = re.compile(
+    r"^\d\d:\d\d:\d\d (?:\| +)?\d+ +(?:\| )?\S+ +(?:\| )?route (?:added to|removed from|not found on) ",
+    re.M)
 
 # Characters that split or end a token in ExaBGP's configuration tokeniser (format.py).
 _EXABGP_SPECIAL = set(" \t;{}#,[]")
@@ -174,6 +181,67 @@ class GoBGP(OwnsProc):
         return (out.stdout or out.stderr).rstrip()
 
 
+# The ExaBGP releases the e2e tests run against. "system" is the machine's own `exabgp` (Debian
+# 12: 4.2.21); the others are Debian 13's and unstable's packages, extracted (never installed) by
+# deploy/fetch-exabgp into build/exabgp-releases/<version>/root. ACS_EXABGP_RELEASE picks one for
+# every ExaBGP a test starts, so an unchanged e2e test runs against each.
+RELEASE_ENV = "ACS_EXABGP_RELEASE"
+RELEASES = ("system", "4.2.25", "5.0.15")
+_REPO = Path(__file__).resolve().parents[2]
+
+
+def releases_dir() -> Path:
+    return Path(os.environ.get("ACS_EXABGP_RELEASES") or _REPO / "build" / "exabgp-releases")
+
+
+def selected_release() -> str:
+    """The release ACS_EXABGP_RELEASE names ("system" when unset, or "4.2.21", Debian 12's)."""
+    name = os.environ.get(RELEASE_ENV, "").strip() or "system"
+    return "system" if name == "4.2.21" else name
+
+
+def release_pythonpath(release: str) -> Optional[Path]:
+    """Where an extracted release's `exabgp` package lives (None for the system's)."""
+    if release == "system":
+        return None
+    if release not in RELEASES:
+        raise ValueError(f"{RELEASE_ENV}={release!r}: use one of {', '.join(RELEASES)} "
+                         "(or 4.2.21 for the system's)")
+    return releases_dir() / release / "root" / "usr" / "lib" / "python3" / "dist-packages"
+
+
+def release_missing(release: Optional[str] = None) -> Optional[str]:
+    """Why the release cannot run here (a sentence naming the fix), or None when it can."""
+    release = release or selected_release()
+    path = release_pythonpath(release)
+    if path is None:
+        return None if shutil.which("exabgp") else "exabgp not installed: run deploy/install-deps"
+    if not (path / "exabgp" / "__init__.py").is_file():
+        return (f"ExaBGP {release} is not in {path.parents[3]}: run deploy/fetch-exabgp "
+                "(deploy/install-deps calls it)")
+    return None
+
+
+def release_major(release: str) -> int:
+    return 5 if release.startswith("5.") else 4
+
+
+def exabgp_env_name(dotted: str, release: str) -> str:
+    """A setting's environment name: 4.2 reads `exabgp.api.ack`; 5.0 reads only `exabgp_api_ack`
+    (its environment loader looks names up with underscores)."""
+    return dotted.replace(".", "_") if release_major(release) >= 5 else dotted
+
+
+def exabgp_argv(release: str, config: Path) -> list[str]:
+    """The command line that runs `release` on `config` in the foreground."""
+    if release == "system":
+        return [which("exabgp"), str(config)]
+    if release_major(release) >= 5:
+        # 5.0 has subcommands; `server` is what 4.2 did with a bare configuration argument.
+        return [sys.executable, "-m", "exabgp", "server", str(config)]
+    return [sys.executable, "-m", "exabgp", str(config)]
+
+
 def _exabgp_word(arg: str) -> str:
     """One argv element as an ExaBGP configuration token."""
     if not arg or '"' in arg or "'" in arg or "\\" in arg or "\n" in arg:
@@ -200,7 +268,8 @@ class ExaBGP:
                  run: Optional[Sequence[str]] = None, asn: int = 65001, hold_time: int = 9,
                  ack: bool = True, encoder: str = "json", neighbor_changes: bool = True,
                  extra_env: Optional[dict] = None, detached: bool = False,
-                 name: str = "exabgp", process_name: str = "sidecar"):
+                 name: str = "exabgp", process_name: str = "sidecar",
+                 release: Optional[str] = None):
         if router is None:
             raise ValueError("ExaBGP needs router=GoBGP(...) to peer with")
         if encoder not in ("json", "text"):
@@ -225,13 +294,26 @@ class ExaBGP:
             "exabgp.tcp.bind": "",
             "exabgp.api.cli": "false",
             "exabgp.api.ack": "true" if ack else "false",
+            # 5.0 defaults to a short format without time and pid; 4.2 has long lines already
+            "exabgp.log.short": "false",
         }
         env.update(extra_env or {})
-        self.proc = Proc(name, [which("exabgp"), str(self.config_path)], self.workdir, env=env,
-                         detached=detached)
+        self.release = release or selected_release()
+        missing = release_missing(self.release)
+        if missing:
+            raise RuntimeError(missing)
+        # Settings are given in 4.2's dotted form everywhere (tests, extra_env) and renamed here.
+        env = {exabgp_env_name(k, self.release) if k.startswith("exabgp.") else k: v
+               for k, v in env.items()}
+        pythonpath = release_pythonpath(self.release)
+        if pythonpath is not None:
+            env["PYTHONPATH"] = str(pythonpath)
+        self.proc = Proc(name, exabgp_argv(self.release, self.config_path), self.workdir,
+                         env=env, detached=detached)
 
     def __repr__(self):
-        return f"ExaBGP({self.local_addr} -> {self.router.addr}:{self.router.port})"
+        return (f"ExaBGP {self.release} ({self.local_addr} -> "
+                f"{self.router.addr}:{self.router.port})")
 
     @property
     def addr(self) -> str:
@@ -356,6 +438,10 @@ class ExaBGP:
 
     def log(self) -> str:
         return self.proc.log()
+
+    def applied_commands(self) -> int:
+        """Route commands ExaBGP applied so far (it logs every announce/withdraw it takes)."""
+        return len(_EXABGP_APPLIED.findall(self.log()))
 
     def child_stderr(self) -> str:
         """What the process child wrote on stderr (the log file without ExaBGP's own lines)."""

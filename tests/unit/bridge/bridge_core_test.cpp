@@ -466,6 +466,22 @@ TEST_CASE("neighbor states are recorded; a neighbor coming up gets every route a
   CHECK(write(c, at(41)) == Lines{kA1, kB1});
 }
 
+TEST_CASE("a repeated up for a neighbor already up re-sends nothing") {
+  auto c = started();
+  c.set_desired("a", kA1);
+  write(c, at(10));
+  ack(c, at(11), 1);
+  c.on_line(up("127.0.0.2"), at(20));
+  CHECK(write(c, at(21)) == Lines{kA1});
+  ack(c, at(22), 1);
+  for (int i = 0; i < 100; ++i) {
+    auto ev = c.on_line(up("127.0.0.2"), at(30 + i));
+    CHECK_FALSE(ev.neighbor_changed);
+  }
+  CHECK(c.take_batch(at(200)).empty());
+  CHECK(c.neighbors()[0].since == at(20));
+}
+
 TEST_CASE("neighbor up while a batch is unacknowledged: re-sent after the acks") {
   auto c = started();
   c.set_desired("a", kA1);
@@ -545,4 +561,17 @@ TEST_CASE("link state names") {
   CHECK(bridge::to_string(LinkState::ok) == "ok");
   CHECK(bridge::to_string(LinkState::stalled) == "stalled");
   CHECK(bridge::to_string(LinkState::gone) == "gone");
+}
+
+TEST_CASE("ExaBGP's release is taken from its version answer") {
+  for (bool ack_on : {true, false}) {
+    BridgeCore c(opts(ack_on));
+    CHECK(c.exabgp_version().empty());
+    REQUIRE(write(c, at(0)) == Lines{"version"});
+    c.on_line("exabgp 5.0.15", at(1));
+    if (ack_on) ack(c, at(1));
+    CHECK(c.exabgp_version() == "5.0.15");
+    c.on_line("exabgp nonsense", at(2));  // not a release number: the known one stays
+    CHECK(c.exabgp_version() == "5.0.15");
+  }
 }
