@@ -88,7 +88,8 @@ int run_probe_config_mode(const ProbeArgs& a) {
   }
   int code = passed == total ? 0 : passed == 0 ? 2 : 1;
   if (a.json) {
-    std::printf("%s\n", dump_json(nlohmann::json({{"services", out}, {"exit_code", code}}), 2).c_str());
+    auto doc = nlohmann::json({{"services", out}, {"exit_code", code}});
+    std::printf("%s\n", dump_json(doc, 2).c_str());
   }
   return code;
 }

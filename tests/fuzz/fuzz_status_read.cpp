@@ -17,7 +17,10 @@
 namespace {
 
 const std::string& maintenance_path() {
-  static const std::string path = "/tmp/acs_fuzz_maint_" + std::to_string(::getpid());
+  // tmpfs when there is one: the reader is what is under test, not the disk.
+  static const std::string path =
+      std::string(::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp") + "/acs_fuzz_maint_" +
+      std::to_string(::getpid());
   return path;
 }
 
@@ -34,10 +37,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_REQUIRE(bridge::valid_utf8(m->reason), "a reason that is not valid UTF-8");
   FUZZ_REQUIRE(m->reason.size() <= sidecar::kMaxReason + 3, "a reason over its bound");
   for (unsigned char c : m->reason) FUZZ_REQUIRE(c >= 0x20 && c != 0x7f, "a control in a reason");
-  // What `maintenance on` writes reads back clean as well.
-  FUZZ_REQUIRE(!sidecar::write_maintenance(maintenance_path(), bytes), "write failed");
-  auto again = sidecar::read_maintenance(maintenance_path());
-  FUZZ_REQUIRE(again && bridge::valid_utf8(again->reason), "a written reason reads back invalid");
+  // What `maintenance on` writes reads back clean as well (one input in 8: the atomic write
+  // syncs, and the reader is the hot path here).
+  if (size && data[size - 1] % 8 == 0) {
+    FUZZ_REQUIRE(!sidecar::write_maintenance(maintenance_path(), bytes), "write failed");
+    auto again = sidecar::read_maintenance(maintenance_path());
+    FUZZ_REQUIRE(again && bridge::valid_utf8(again->reason), "a written reason reads back invalid");
+  }
 
   // Status file: parsed as `status` parses it, judged at a `now` chosen by the input.
   auto status = nlohmann::json::parse(bytes, nullptr, false);

@@ -50,7 +50,7 @@ class Input {
 sidecar::StatusSnapshot snapshot_from(Input& in) {
   sidecar::StatusSnapshot s;
   s.version = in.text();
-  s.pid = static_cast<long>(in.number());
+  s.pid = in.byte() << 8 | in.byte();
   s.started_unix = in.number();
   s.updated_unix = in.number();
   s.seq = in.byte();
