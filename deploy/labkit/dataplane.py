@@ -182,7 +182,10 @@ class Bird(OwnsProc):
                  "protocol kernel { ipv4 { export filter { if proto = \"direct1\" then reject; "
                  "accept; }; }; merge paths on; }",
                  f"template bgp node {{ local as {ROUTER_ASN}; ipv4 {{ import all; export none; "
-                 f"}}; hold time {self.hold_time}; passive on; }}"]
+                 f"}}; hold time {self.hold_time}; passive on; "
+                 # BIRD's default waits 60-300 s after a session error before it accepts the
+                 # peer again: a thawed ExaBGP would stay out for a minute.
+                 "error wait time 1, 5; }"]
         lines += [f"protocol bgp {name} from node {{ neighbor {addr} as {asn}; }}"
                   for name, addr, asn in self.peers]
         self.config_path.write_text("\n".join(lines) + "\n")
@@ -441,12 +444,14 @@ class DataPlane:
         """One query from the client namespace to the anycast address: the rcode or None."""
         return in_netns(self.client_ns, lambda: dns_query(ANYCAST, 53, name, qtype, 1.0))
 
-    def load(self, qps: float, seconds: float, interval: float = 1.0) -> subprocess.Popen:
+    def load(self, qps: float, seconds: float, interval: float = 1.0,
+             bad_times: bool = True) -> subprocess.Popen:
         """Starts load.py in the client namespace; read its JSON lines from .stdout."""
         p = subprocess.Popen(_ns_argv(self.client_ns, [sys.executable, str(LOAD_PY),
                                                        "--server", ANYCAST, "--qps", str(qps),
                                                        "--seconds", str(seconds),
-                                                       "--interval", str(interval)]),
+                                                       "--interval", str(interval)]
+                                      + (["--bad-times"] if bad_times else [])),
                              stdout=subprocess.PIPE, text=True)
         self._extra.append(p)
         return p
@@ -456,6 +461,7 @@ def read_load(p: subprocess.Popen, timeout: float) -> tuple[list[dict], dict]:
     """Waits for a load.py to finish: (interval records, summary)."""
     out, _ = p.communicate(timeout=timeout)
     rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    rows = [r for r in rows if "start_monotonic" not in r]
     summary = next((r for r in rows if r.get("summary")), None)
     if summary is None:
         raise RuntimeError(f"load.py gave no summary (exit {p.returncode})")
@@ -471,3 +477,124 @@ def never_withdraws_argv(workdir: Path) -> list[str]:
                       "for _ in sys.stdin:\n    pass\n"
                       "while True:\n    time.sleep(3600)\n")
     return [sys.executable, str(script)]
+
+
+def read_load_start(p: subprocess.Popen) -> float:
+    """Reads load.py's first line: its start on the shared monotonic clock."""
+    line = p.stdout.readline()
+    return json.loads(line)["start_monotonic"]
+
+
+# --- faults -------------------------------------------------------------------------------------
+FAULTS = ("resolver-killed", "resolver-hung", "resolver-refusing", "recursion-broken",
+          "bind-upgrade", "exabgp-frozen", "sidecar-killed", "router-restarted")
+# Faults that are one event rather than a state: `fix` only waits for the lab to heal.
+ONE_SHOT = ("sidecar-killed", "router-restarted")
+
+
+def default_node(what: str) -> int:
+    return 2 if what == "bind-upgrade" else 1
+
+
+def break_fault(dp: DataPlane, what: str, n: Node) -> None:
+    """Injects one fault with the real programs (as ./deploy/lab break does on loopback)."""
+    if what == "resolver-killed":
+        n.resolver.kill()
+    elif what == "resolver-hung":
+        n.resolver.sigstop()
+    elif what == "resolver-refusing":
+        n.resolver.restart(refuse=True)
+    elif what == "recursion-broken":
+        n.auth.kill()
+    elif what == "bind-upgrade":
+        if n.kind != "bind":
+            raise ValueError(f"bind-upgrade needs the BIND node (2), not {n.name}")
+        n.resolver.restart(dnssec_enable=True)  # named refuses the option: it stays down
+    elif what == "exabgp-frozen":
+        n.exabgp.sigstop()
+    elif what == "sidecar-killed":
+        for pid in n.sidecar_children():
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+    elif what == "router-restarted":
+        dp.bird.stop(10)
+        dp.bird.start()
+    else:
+        raise ValueError(f"fault {what!r}: choose one of {', '.join(FAULTS)}")
+
+
+def fix_fault(dp: DataPlane, what: str, n: Node, timeout: float = 60) -> float:
+    """Undoes a fault and waits until the router forwards to every node again; returns the wait."""
+    if what == "resolver-killed":
+        n.resolver.start()
+    elif what == "resolver-hung":
+        n.resolver.sigcont()
+    elif what == "resolver-refusing":
+        n.resolver.restart(refuse=False)
+    elif what == "recursion-broken":
+        # Both resolvers remember an unreachable server (Unbound's infra cache, BIND's bad-server
+        # cache); a restart forgets at once, as `unbound-control flush_infra all` / `rndc flush`.
+        # Restarted while the node is still withdrawn, so the restart costs clients nothing.
+        n.resolver.restart()
+        n.auth.start()
+    elif what == "bind-upgrade":
+        n.resolver.restart(dnssec_enable=False)
+    elif what == "exabgp-frozen":
+        n.exabgp.sigcont()
+    elif what == "sidecar-killed":
+        if not n.exabgp.running():
+            dp.start_speaker(n)
+    return dp.wait_fib(dp.all_nexthops(), timeout)
+
+
+def fault_bound_s(what: str, interval_ms: int, fast_interval_ms: int, timeout_ms: int,
+                  fall: int, hold_time: int = 9) -> float:
+    """How long after the fault clients may see failures, from the configured schedule.
+
+    A check can start up to one interval after the fault, then `fall` failed checks spaced
+    max(fast, timeout) apart (a hung resolver's check lasts its timeout), then 1 s for
+    ExaBGP -> BIRD -> FIB. Faults whose cost is not the sidecar's detection say so."""
+    detect = (interval_ms + fall * max(fast_interval_ms, timeout_ms)) / 1000 + 1.0
+    return {
+        "resolver-killed": detect,
+        "resolver-hung": detect,
+        "resolver-refusing": detect + 1.0,  # + the restart that turns refusing on
+        "recursion-broken": detect + 1.0,  # + the 1 s TTL the resolvers may still serve
+        "bind-upgrade": detect + 1.0,  # + named's stop
+        # The node keeps forwarding while frozen; BIRD drops it gracefully after hold time.
+        "exabgp-frozen": hold_time + 1.0,
+        # A healthy node leaving and rejoining costs nothing while the others answer.
+        "sidecar-killed": detect,
+        # Every path gone until BIRD is back, ExaBGP reconnects and the sidecar re-announces.
+        "router-restarted": 5.0,
+    }[what]
+
+
+def impact(summary: dict, t_fault: float, bound_s: float) -> dict:
+    """Splits a load summary (with bad_at) around the fault: bad queries inside
+    [t_fault, t_fault + bound_s], before and after, first and last failure."""
+    bad = summary.get("bad_at", [])
+    inside = [t for t, _ in bad if t_fault - 0.01 <= t <= t_fault + bound_s]
+    return {"bad": len(bad), "inside": len(inside),
+            "before": sum(1 for t, _ in bad if t < t_fault - 0.01),
+            "after": sum(1 for t, _ in bad if t > t_fault + bound_s),
+            "first": round(min(inside) - t_fault, 3) if inside else None,
+            "last": round(max(inside) - t_fault, 3) if inside else None,
+            "failed": summary["failed"], "lost": summary["lost"], "late": summary["late"]}
+
+
+def run_fault(dp: DataPlane, what: str, qps: float, bound_s: float, lead_s: float = 2.0,
+              tail_s: float = 3.0, node: Optional[int] = None) -> tuple[dict, dict]:
+    """A load of lead_s + bound_s + tail_s seconds with the fault injected at lead_s; the fault
+    stays in (the caller fixes it). Returns (impact, summary)."""
+    n = dp.nodes[(node or default_node(what)) - 1]
+    p = dp.load(qps, lead_s + bound_s + tail_s)
+    start = read_load_start(p)
+    while time.monotonic() < start + lead_s:
+        time.sleep(0.005)
+    t_fault = time.monotonic() - start
+    break_fault(dp, what, n)
+    _, summary = read_load(p, lead_s + bound_s + tail_s + 30)
+    return impact(summary, t_fault, bound_s), summary

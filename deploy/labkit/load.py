@@ -8,14 +8,16 @@ Every query goes out on a fresh UDP socket (a fresh source port), so a router ha
 clients. The question is a TXT name each anycast node answers with its own name
 (whoami.example.test. TXT "node1"), so each answer says which node served it.
 
-Output, one JSON object per line on stdout:
+Output, one JSON object per line on stdout: first {"start_monotonic": ...} (the clock every
+time below counts from), then
   {"interval": 3, "t": 3.0, "sent": 2000, "answered": 1990, "failed": 4, "late": 0, "lost": 6,
    "nodes": {"node1": 660, ...}, "first_bad": 3.41, "last_bad": 3.87}
 per interval of send time (emitted once every query sent in it is settled), then one
 {"summary": true, ...} with the totals. answered = a NOERROR reply within --late-after (1 s);
 late = a NOERROR reply after that; failed = any other rcode (SERVFAIL, REFUSED); lost = no
 reply within --lost-after. first_bad/last_bad: send times (s since start) of the first and last
-query that was not answered in time, null when there was none.
+query that was not answered in time, null when there was none; with --bad-times the summary
+also has bad_at: [send time, "lost"|"failed"|"late"] of each.
 
 Python stdlib only (non-blocking sockets on one epoll selector): it sends on a fixed schedule
 (query i leaves at start + i/qps), so a slow resolver cannot slow the offered load.
@@ -73,33 +75,37 @@ def parse_reply(msg: bytes) -> tuple[int, int, str | None]:
 
 
 class Interval:
-    __slots__ = ("index", "outstanding", "sent", "answered", "failed", "late", "lost", "nodes", "first_bad",
+    __slots__ = ("index", "bad_at", "outstanding", "sent", "answered", "failed", "late", "lost", "nodes", "first_bad",
                  "last_bad")
 
     def __init__(self, index: int):
         self.index = index
         self.sent = self.answered = self.failed = self.late = self.lost = 0
         self.outstanding = 0
+        self.bad_at: list = []  # (send time, what) of every query not answered in time
         self.nodes: dict[str, int] = {}
         self.first_bad: float | None = None
         self.last_bad: float | None = None
 
-    def bad(self, sent_at: float) -> None:
+    def bad(self, sent_at: float, what: str) -> None:
+        self.bad_at.append((round(sent_at, 4), what))
         if self.first_bad is None or sent_at < self.first_bad:
             self.first_bad = sent_at
         if self.last_bad is None or sent_at > self.last_bad:
             self.last_bad = sent_at
 
-    def record(self, interval_s: float) -> dict:
+    def record(self, interval_s: float, bad_times: bool = False) -> dict:
         rnd = (lambda v: None if v is None else round(v, 3))
-        return {"interval": self.index, "t": round(self.index * interval_s, 3), "sent": self.sent,
+        extra = {"bad_at": sorted(self.bad_at)} if bad_times else {}
+        return extra | {"interval": self.index, "t": round(self.index * interval_s, 3), "sent": self.sent,
                 "answered": self.answered, "failed": self.failed, "late": self.late,
                 "lost": self.lost, "nodes": dict(sorted(self.nodes.items())),
                 "first_bad": rnd(self.first_bad), "last_bad": rnd(self.last_bad)}
 
 
 def run(server: str, port: int, qps: float, seconds: float, qname: str, qtype: int,
-        interval_s: float, late_after: float, lost_after: float, out) -> dict:
+        interval_s: float, late_after: float, lost_after: float, out,
+        bad_times: bool = False) -> dict:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     need = int(qps * lost_after * 1.5) + 64
     if soft < need:
@@ -116,6 +122,10 @@ def run(server: str, port: int, qps: float, seconds: float, qname: str, qtype: i
     emitted = 0
     start = time.monotonic()
     sent = 0
+    # CLOCK_MONOTONIC is shared across network namespaces: a caller lines its fault times up
+    # with the send times (s since this start) below.
+    out.write(json.dumps({"start_monotonic": start, "qps": qps, "seconds": seconds}) + "\n")
+    out.flush()
 
     def settle(iv: Interval, sent_at: float, rcode: int | None, node: str | None,
                answered_at: float | None, was_pending: bool = True) -> None:
@@ -124,13 +134,13 @@ def run(server: str, port: int, qps: float, seconds: float, qname: str, qtype: i
         for acc in (iv, total):
             if rcode is None:
                 acc.lost += 1
-                acc.bad(sent_at)
+                acc.bad(sent_at, "lost")
             elif rcode != RCODE_NOERROR:
                 acc.failed += 1
-                acc.bad(sent_at)
+                acc.bad(sent_at, "failed")
             elif answered_at - sent_at > late_after:
                 acc.late += 1
-                acc.bad(sent_at)
+                acc.bad(sent_at, "late")
             else:
                 acc.answered += 1
                 name = node or "?"
@@ -222,7 +232,7 @@ def run(server: str, port: int, qps: float, seconds: float, qname: str, qtype: i
                 continue
             close(fd)
             settle(entry[3], entry[2] - start, rcode, txt, time.monotonic() - start)
-    summary = total.record(interval_s)
+    summary = total.record(interval_s, bad_times)
     del summary["interval"], summary["t"]
     summary.update({"summary": True, "qps": qps, "seconds": seconds,
                     "elapsed": round(time.monotonic() - start, 3),
@@ -243,12 +253,14 @@ def main(argv=None) -> int:
     p.add_argument("--interval", type=float, default=1.0, help="report interval, seconds")
     p.add_argument("--late-after", type=float, default=1.0)
     p.add_argument("--lost-after", type=float, default=2.0)
+    p.add_argument("--bad-times", action="store_true",
+                   help="the summary lists [send time, what] of every query not answered in time")
     a = p.parse_args(argv)
     if a.qps <= 0 or a.seconds <= 0:
         p.error("--qps and --seconds must be positive")
     try:
         run(a.server, a.port, a.qps, a.seconds, a.qname, a.qtype, a.interval, a.late_after,
-            a.lost_after, sys.stdout)
+            a.lost_after, sys.stdout, a.bad_times)
     except KeyboardInterrupt:
         return 130
     return 0
