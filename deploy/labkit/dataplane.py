@@ -288,9 +288,11 @@ class DataPlane:
                  interval_ms: int = 1000, fast_interval_ms: int = 200, timeout_ms: int = 500,
                  rise: int = 2, fall: int = 3, hold_time: int = 9,
                  child_argv: Optional[Callable[["Node"], list[str]]] = None, nodes: int = 3,
-                 log=None):
+                 log=None, prefix: Optional[str] = None, persistent: bool = False):
         self.workdir = Path(workdir) if workdir else make_workdir("acs-dataplane-")
-        self.prefix = f"acsdp{os.getpid() % 100000}{random.randrange(1000):03d}-"
+        self.prefix = prefix or f"acsdp{os.getpid() % 100000}{random.randrange(1000):03d}-"
+        # persistent (the lab): no atexit cleanup, the processes outlive this command.
+        self.persistent = persistent
         self.sidecar_bin = sidecar_bin
         self.schedule = dict(interval_ms=interval_ms, fast_interval_ms=fast_interval_ms,
                              timeout_ms=timeout_ms, rise=rise, fall=fall)
@@ -315,7 +317,8 @@ class DataPlane:
 
     # --- lifecycle ---
     def __enter__(self) -> "DataPlane":
-        atexit.register(self.close)
+        if not self.persistent:
+            atexit.register(self.close)
         try:
             self.up()
         except BaseException:
@@ -372,6 +375,22 @@ class DataPlane:
         return sc.write_config(n.workdir, [svc], exabgp={"ack": True, "ack_timeout_ms": 2000,
                                                          "ping_interval_ms": 2000})
 
+    def attach(self) -> "DataPlane":
+        """For a later command of the lab: the objects of a running data plane (same workdir and
+        prefix), its processes found through their pid files."""
+        self.namespaces = [self.router_ns, self.client_ns] + [n.ns for n in self.nodes]
+        for n in self.nodes:
+            n.config = n.workdir / "sidecar.json"
+            n.exabgp = self._speaker(n, [self.sidecar_bin or "", "run", "--config",
+                                         str(n.config)])
+        return self
+
+    def _speaker(self, n: Node, argv: list) -> NsExaBGP:
+        return NsExaBGP(n.ns, n.workdir, local_addr=n.addr,
+                        router=RouterView(self.bird, n.router_side), run=argv,
+                        asn=NODE_ASN, hold_time=self.hold_time,
+                        neighbor_changes=self.child_argv is None)
+
     def start_speaker(self, n: Node, wait: bool = True) -> None:
         if self.child_argv is not None:
             argv = self.child_argv(n)
@@ -380,10 +399,7 @@ class DataPlane:
                 raise ValueError("DataPlane needs sidecar_bin (or child_argv)")
             n.config = self.sidecar_config(n)
             argv = [self.sidecar_bin, "run", "--config", str(n.config)]
-        n.exabgp = NsExaBGP(n.ns, n.workdir, local_addr=n.addr,
-                            router=RouterView(self.bird, n.router_side), run=argv,
-                            asn=NODE_ASN, hold_time=self.hold_time,
-                            neighbor_changes=self.child_argv is None)
+        n.exabgp = self._speaker(n, argv)
         n.exabgp.start(wait=wait)
 
     def wait_fib(self, want: set, timeout: float = 60) -> float:
@@ -513,6 +529,8 @@ def break_fault(dp: DataPlane, what: str, n: Node) -> None:
     elif what == "exabgp-frozen":
         n.exabgp.sigstop()
     elif what == "sidecar-killed":
+        if not n.sidecar_children():
+            raise RuntimeError(f"{n.name}: ExaBGP has no child to kill")
         for pid in n.sidecar_children():
             try:
                 os.kill(pid, 9)
@@ -536,9 +554,11 @@ def fix_fault(dp: DataPlane, what: str, n: Node, timeout: float = 60) -> float:
     elif what == "recursion-broken":
         # Both resolvers remember an unreachable server (Unbound's infra cache, BIND's bad-server
         # cache); a restart forgets at once, as `unbound-control flush_infra all` / `rndc flush`.
-        # Restarted while the node is still withdrawn, so the restart costs clients nothing.
-        n.resolver.restart()
+        # So: resolver stopped (the node is withdrawn already: it costs clients nothing),
+        # authoritative started, resolver started with an empty cache.
+        n.resolver.stop()
         n.auth.start()
+        n.resolver.start()
     elif what == "bind-upgrade":
         n.resolver.restart(dnssec_enable=False)
     elif what == "exabgp-frozen":
@@ -553,20 +573,23 @@ def fault_bound_s(what: str, interval_ms: int, fast_interval_ms: int, timeout_ms
                   fall: int, hold_time: int = 9) -> float:
     """How long after the fault clients may see failures, from the configured schedule.
 
-    A check can start up to one interval after the fault, then `fall` failed checks spaced
-    max(fast, timeout) apart (a hung resolver's check lasts its timeout), then 1 s for
-    ExaBGP -> BIRD -> FIB. Faults whose cost is not the sidecar's detection say so."""
-    detect = (interval_ms + fall * max(fast_interval_ms, timeout_ms)) / 1000 + 1.0
+    A check can start up to one interval after the fault, then `fall` failed checks: a refused
+    or failing check returns at once, so they are fast_interval apart; a hung resolver's check
+    lasts its timeout, so max(fast, timeout) apart. Then 1 s for ExaBGP -> BIRD -> FIB. Faults
+    whose cost is not the sidecar's detection say so."""
+    fast = (interval_ms + fall * fast_interval_ms) / 1000 + 1.0
+    slow = (interval_ms + fall * max(fast_interval_ms, timeout_ms)) / 1000 + 1.0
     return {
-        "resolver-killed": detect,
-        "resolver-hung": detect,
-        "resolver-refusing": detect + 1.0,  # + the restart that turns refusing on
-        "recursion-broken": detect + 1.0,  # + the 1 s TTL the resolvers may still serve
-        "bind-upgrade": detect + 1.0,  # + named's stop
+        "resolver-killed": fast,
+        "resolver-hung": slow,
+        "resolver-refusing": fast + 1.0,  # + the restart that turns refusing on
+        # + the 1 s TTL the resolvers may still serve; BIND's forwarder check may time out
+        "recursion-broken": slow + 1.0,
+        "bind-upgrade": fast + 1.0,  # + named's stop
         # The node keeps forwarding while frozen; BIRD drops it gracefully after hold time.
         "exabgp-frozen": hold_time + 1.0,
         # A healthy node leaving and rejoining costs nothing while the others answer.
-        "sidecar-killed": detect,
+        "sidecar-killed": fast,
         # Every path gone until BIRD is back, ExaBGP reconnects and the sidecar re-announces.
         "router-restarted": 5.0,
     }[what]
