@@ -90,7 +90,8 @@ def _load_running(state: dict) -> bool:
         return False
 
 
-def print_impact(lab_dir: Path, state: dict, t_fault: float, settle_s: float) -> None:
+def print_impact(lab_dir: Path, state: dict, t_fault: float, settle_s: float,
+                 verb: str = "break") -> None:
     """The client-visible cost of the fault, from the running load's intervals since t_fault."""
     rows = _load_rows(lab_dir)
     start = next((r["start_monotonic"] for r in rows if "start_monotonic" in r), None)
@@ -111,9 +112,9 @@ def print_impact(lab_dir: Path, state: dict, t_fault: float, settle_s: float) ->
     firsts = [r["first_bad"] for r in rows if r["first_bad"] is not None and r["first_bad"] >= since - 0.01]
     lasts = [r["last_bad"] for r in rows if r["last_bad"] is not None and r["last_bad"] >= since - 0.01]
     span = (f"first failure +{min(firsts) - since:.2f} s, last +{max(lasts) - since:.2f} s after "
-            "the fault") if firsts else "no failure"
+            f"the {verb}") if firsts else "no failure"
     answered = sum(r["answered"] for r in rows)
-    print(f"client-visible impact (running load, {len(rows)} s since the fault): {bad} queries "
+    print(f"client-visible impact (running load, {len(rows)} s since the {verb}): {bad} queries "
           f"failed or lost, {answered} answered; {span}")
 
 
@@ -156,7 +157,7 @@ def break_fix(lab_dir: Path, state: dict, save, what: str, n, breaking: bool) ->
         print(f"!! {exc}")
         ok = False
     if load:
-        print_impact(lab_dir, state, t_fault, bound + 1)
+        print_impact(lab_dir, state, t_fault, bound + 1, verb)
     else:
         print("(no load running: `./deploy/lab load` in another terminal shows what clients see)")
     return 0 if ok else 1
