@@ -600,12 +600,13 @@ def impact(summary: dict, t_fault: float, bound_s: float) -> dict:
     [t_fault, t_fault + bound_s], before and after, first and last failure."""
     bad = summary.get("bad_at", [])
     inside = [t for t, _ in bad if t_fault - 0.01 <= t <= t_fault + bound_s]
-    return {"bad": len(bad), "inside": len(inside),
+    return {"bad": len(bad), "inside": len(inside), "t_fault": t_fault,
             "before": sum(1 for t, _ in bad if t < t_fault - 0.01),
             "after": sum(1 for t, _ in bad if t > t_fault + bound_s),
             "first": round(min(inside) - t_fault, 3) if inside else None,
             "last": round(max(inside) - t_fault, 3) if inside else None,
-            "failed": summary["failed"], "lost": summary["lost"], "late": summary["late"]}
+            "failed": summary["failed"], "lost": summary["lost"], "late": summary["late"],
+            "outside": [b for b in bad if not t_fault - 0.01 <= b[0] <= t_fault + bound_s][:10]}
 
 
 def run_fault(dp: DataPlane, what: str, qps: float, bound_s: float, lead_s: float = 2.0,
