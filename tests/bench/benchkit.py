@@ -144,3 +144,17 @@ def child_pid(exabgp: ExaBGP, timeout: float = 10.0) -> int:
             return kids[0]
         time.sleep(0.02)
     raise RuntimeError(f"{exabgp!r} has no process child; see {exabgp.log_path}")
+
+
+def dataplane_healthcheck_argv(node_addr: str, interval_s: float, fast_s: float, rise: int,
+                               fall: int, timeout_s: int) -> list[str]:
+    """ExaBGP's healthcheck on a data-plane node, asking what our sidecar asks there: the local
+    zone and one recursive name at the anycast address, next-hop the node's own address."""
+    dig = which("dig")
+    cmd = (f"{dig} @192.0.2.53 probe.health.test. A +tries=1 +time={timeout_s} +short | "
+           f"grep -qx {HEALTH_ADDR} && {dig} @192.0.2.53 www.example.test. A +tries=1 "
+           f"+time={timeout_s} +short | grep -qx 192.0.2.80")
+    return ["/usr/bin/python3", "-m", "exabgp", "healthcheck", "--silent", "--no-ip-setup",
+            "--withdraw-on-down", "--ip", PREFIX, "--next-hop", node_addr, "--cmd", cmd,
+            "--interval", str(interval_s), "--fast-interval", str(fast_s), "--rise", str(rise),
+            "--fall", str(fall), "--timeout", str(timeout_s)]

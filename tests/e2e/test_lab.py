@@ -63,7 +63,7 @@ class Lab(e2e.TestCase):
         self.lab_dir = self.workdir / "lab"
         repo_status = self.untracked()
         try:
-            self.lab("up", "--no-build")
+            self.lab("up", "--no-build", "--loopback")  # the GoBGP lab; the data plane has its own tests
             self.assertEqual(self.router_peers(), set(ADDRS.values()))
             for fault, node in FAULTS:
                 self.lab("break", fault, str(node))

@@ -1,0 +1,624 @@
+"""The data-plane lab: a client, a forwarding router and anycast nodes in network namespaces.
+
+What clients see, not what a RIB says (recipe verified in ../../shared/lab-notes.md, "A data
+plane"):
+
+  client ns  198.51.100.10 --veth-- router ns (BIRD 2, ECMP into its kernel FIB)
+                                      |-- veth 203.0.113.4k+1/30 -- node k ns:
+                                            192.0.2.53/32 on lo, its resolver bound to it
+                                            (Unbound on nodes 1 and 3, BIND on node 2),
+                                            an authoritative BIND on 127.0.0.1:5300 it recurses
+                                            into, ExaBGP + the sidecar announcing next-hop self
+
+Each node's authoritative server answers whoami.example.test. TXT "nodeK" (TTL 1 s, like every
+name of its zone, so a dead authoritative shows to clients and to the sidecar's recursion check
+within a second), so labkit/load.py can tell which node answered.
+
+Namespace names carry a per-run prefix (acsdp<pid><random>-), so parallel runs never meet.
+DataPlane is a context manager: leaving it (or the interpreter, through atexit) stops every
+process by pid and then deletes every namespace, even when bringing it up failed half-way.
+Only documentation addresses, only inside the namespaces made here, no default route.
+"""
+from __future__ import annotations
+
+import atexit
+import ctypes
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from . import sidecar as sc
+from .bgp import ExaBGP
+from .common import OwnsProc, Proc, make_workdir, run, wait_until, which
+from .resolvers import EXAMPLE_WWW, Bind, Unbound, dns_query
+
+ANYCAST = "192.0.2.53"
+PREFIX = ANYCAST + "/32"
+CLIENT_ADDR = "198.51.100.10"
+CLIENT_GW = "198.51.100.1"
+ROUTER_ASN = 65000
+NODE_ASN = 65001
+AUTH_PORT = 5300
+WHOAMI = "whoami.example.test."
+LOAD_PY = Path(__file__).resolve().parent / "load.py"
+_CLONE_NEWNET = 0x40000000
+
+
+def netns_possible() -> tuple[bool, str]:
+    """(True, "") when this process can make network namespaces, else (False, why)."""
+    if os.geteuid() != 0:
+        return False, "not root (network namespaces need CAP_SYS_ADMIN and CAP_NET_ADMIN)"
+    for prog in ("ip", "bird", "birdc"):
+        try:
+            which(prog)
+        except RuntimeError as exc:
+            return False, str(exc)
+    name = f"acsprobe{os.getpid()}"
+    out = run(["ip", "netns", "add", name], timeout=10)
+    if out.returncode != 0:
+        return False, f"`ip netns add` failed: {(out.stderr or out.stdout).strip()}"
+    run(["ip", "netns", "del", name], timeout=10)
+    return True, ""
+
+
+def in_netns(ns: str, fn: Callable):
+    """Runs fn in a thread that joined network namespace ns: sockets it makes live there."""
+    result: dict = {}
+
+    def body():
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
+        try:
+            if libc.setns(fd, _CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), f"setns into {ns}")
+        finally:
+            os.close(fd)
+        try:
+            result["value"] = fn()
+        except BaseException as exc:  # re-raised in the caller's thread
+            result["error"] = exc
+    thread = threading.Thread(target=body, daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
+def _ns_argv(ns: str, argv: Sequence[str]) -> list[str]:
+    # `ip netns exec` joins the namespace and execs the program: the pid stays the program's.
+    return ["ip", "netns", "exec", ns, *argv]
+
+
+def _ip(*args: str) -> None:
+    out = run(["ip", *args], timeout=10)
+    if out.returncode != 0:
+        raise RuntimeError(f"`ip {' '.join(args)}` failed: {(out.stderr or out.stdout).strip()}")
+
+
+# --- the daemons, namespace-aware ------------------------------------------------------------
+class NsUnbound(Unbound):
+    """Unbound on the anycast address inside a node namespace, open to the clients' network."""
+
+    def __init__(self, ns: str, *args, **kwargs):
+        self.ns = ns
+        super().__init__(*args, **kwargs)
+        self.proc.argv = _ns_argv(ns, self.proc.argv)
+
+    def write_config(self) -> Path:
+        super().write_config()
+        text = self.config_path.read_text().replace(
+            "  access-control: ::1/128", "  access-control: 192.0.2.0/24 "
+            + ("refuse" if self.refuse else "allow") + "\n  access-control: 198.51.100.0/24 "
+            + ("refuse" if self.refuse else "allow") + "\n  access-control: ::1/128")
+        self.config_path.write_text(text)
+        return self.config_path
+
+    def answers(self) -> bool:
+        return in_netns(self.ns, lambda: dns_query(self.addr, self.port)) is not None
+
+
+class NsBind(Bind):
+    """BIND inside a node namespace (authoritative with per-node whoami, or the resolver)."""
+
+    def __init__(self, ns: str, *args, node_name: str = "", **kwargs):
+        self.ns = ns
+        self.node_name = node_name
+        super().__init__(*args, **kwargs)
+        self.proc.argv = _ns_argv(ns, self.proc.argv)
+
+    def write_config(self) -> Path:
+        super().write_config()
+        if self.role == "authoritative":
+            zone = self.dir / "example.test.zone"
+            text = zone.read_text().replace("$TTL 60", "$TTL 1")
+            zone.write_text(text + f'whoami  IN TXT "{self.node_name}"\n')
+        else:
+            text = self.config_path.read_text().replace(
+                "allow-recursion { 127.0.0.0/8; ::1; };",
+                "allow-recursion { 127.0.0.0/8; ::1; 192.0.2.0/24; 198.51.100.0/24; };")
+            self.config_path.write_text(text)
+        return self.config_path
+
+    def answers(self) -> bool:
+        name = "www.example.test." if self.role == "authoritative" else "probe.health.test."
+        return in_netns(self.ns, lambda: dns_query(self.addr, self.port, name)) is not None
+
+
+class Bird(OwnsProc):
+    """The router: BIRD 2 in its namespace, passive BGP with every node, ECMP into the kernel.
+
+    neighbor_state()/peer_asn() mirror GoBGP's so labkit's ExaBGP can wait for its session."""
+
+    def __init__(self, ns: str, workdir: Path, router_id: str,
+                 peers: Sequence[tuple[str, str, int]], hold_time: int = 9, name: str = "bird"):
+        self.ns = ns
+        self.workdir = Path(workdir)
+        self.router_id = router_id
+        self.peers = list(peers)  # (protocol name, neighbor address, asn)
+        self.hold_time = hold_time
+        self.asn = ROUTER_ASN
+        self.port = 179
+        self.config_path = self.workdir / f"{name}.conf"
+        self.ctl = self.workdir / f"{name}.ctl"
+        self.proc = Proc(name, _ns_argv(ns, [which("bird"), "-f", "-c", str(self.config_path),
+                                             "-s", str(self.ctl),
+                                             "-P", str(self.workdir / f"{name}.bird.pid")]),
+                         self.workdir)
+
+    def __repr__(self):
+        return f"Bird({self.ns})"
+
+    def write_config(self) -> Path:
+        lines = [f"router id {self.router_id};", "protocol device {}",
+                 'protocol direct { ipv4; interface "r-*"; }',
+                 # merge paths: the BGP paths of equal preference go into the FIB as one ECMP route
+                 "protocol kernel { ipv4 { export filter { if proto = \"direct1\" then reject; "
+                 "accept; }; }; merge paths on; }",
+                 f"template bgp node {{ local as {ROUTER_ASN}; ipv4 {{ import all; export none; "
+                 f"}}; hold time {self.hold_time}; passive on; "
+                 # BIRD's default waits 60-300 s after a session error before it accepts the
+                 # peer again: a thawed ExaBGP would stay out for a minute.
+                 "error wait time 1, 5; }"]
+        lines += [f"protocol bgp {name} from node {{ neighbor {addr} as {asn}; }}"
+                  for name, addr, asn in self.peers]
+        self.config_path.write_text("\n".join(lines) + "\n")
+        return self.config_path
+
+    def birdc(self, *args: str):
+        return run([which("birdc"), "-s", str(self.ctl), *args], timeout=10)
+
+    def start(self, timeout: float = 20) -> "Bird":
+        self.write_config()
+        self.proc.start()
+
+        def ready():
+            if not self.proc.running():
+                raise RuntimeError(f"bird exited at start; see {self.proc.log_path}:\n"
+                                   + self.proc.log()[-2000:])
+            return self.birdc("show", "status").returncode == 0
+        wait_until(ready, timeout, f"bird control socket {self.ctl}")
+        return self
+
+    def peer_asn(self, addr: str) -> Optional[int]:
+        return next((asn for _, a, asn in self.peers if a == addr), None)
+
+    def neighbor_state(self, addr: str) -> str:
+        name = next((n for n, a, _ in self.peers if a == addr), None)
+        if name is None:
+            raise RuntimeError(f"bird has no neighbor {addr}")
+        out = self.birdc("show", "protocols", name)
+        for line in out.stdout.splitlines():
+            if line.startswith(name + " "):
+                return "established" if "Established" in line else line.split()[-1].lower()
+        return "unknown"
+
+    def fib_nexthops(self) -> set[str]:
+        """The next hops the router's kernel forwards the anycast address to."""
+        out = run(["ip", "-n", self.ns, "-j", "route", "show", PREFIX], timeout=10)
+        hops: set[str] = set()
+        for r in json.loads(out.stdout or "[]"):
+            if r.get("gateway"):
+                hops.add(r["gateway"])
+            for nh in r.get("nexthops", []):
+                if nh.get("gateway"):
+                    hops.add(nh["gateway"])
+        return hops
+
+
+class RouterView:
+    """The router as one node's ExaBGP sees it: BIRD at the node's side of its veth."""
+
+    def __init__(self, bird: Bird, addr: str):
+        self.bird, self.addr, self.port, self.asn = bird, addr, bird.port, bird.asn
+
+    def peer_asn(self, addr: str) -> Optional[int]:
+        return self.bird.peer_asn(addr)
+
+    def neighbor_state(self, addr: str) -> str:
+        return self.bird.neighbor_state(addr)
+
+
+class NsExaBGP(ExaBGP):
+    def __init__(self, ns: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ns = ns
+        self.proc.argv = _ns_argv(ns, self.proc.argv)
+
+
+# --- the lab ----------------------------------------------------------------------------------
+class Node:
+    def __init__(self, k: int, kind: str, ns: str, workdir: Path):
+        self.k, self.kind, self.ns, self.workdir = k, kind, ns, workdir
+        self.name = f"node{k}"
+        self.router_side = f"203.0.113.{4 * (k - 1) + 1}"
+        self.addr = f"203.0.113.{4 * (k - 1) + 2}"
+        self.auth = NsBind(ns, workdir, role="authoritative", port=AUTH_PORT,
+                           node_name=self.name)
+        if kind == "bind":
+            self.resolver = NsBind(ns, workdir, role="resolver", addr=ANYCAST, port=53,
+                                   upstream_port=AUTH_PORT)
+        else:
+            self.resolver = NsUnbound(ns, workdir, addr=ANYCAST, port=53, stub_port=AUTH_PORT)
+        self.exabgp: Optional[NsExaBGP] = None
+        self.config: Optional[Path] = None
+
+    def __repr__(self):
+        return f"Node({self.name}, {self.kind}, {self.ns})"
+
+    def sidecar_children(self) -> list[int]:
+        return self.exabgp.children() if self.exabgp and self.exabgp.running() else []
+
+
+class DataPlane:
+    """The namespaces and every program in them. Use as `with DataPlane(...) as dp:`.
+
+    child="sidecar" runs the sidecar under ExaBGP; child=<argv> runs that instead (the never-
+    withdrawing stand-in of the negative control, ExaBGP's healthcheck in the benchmark)."""
+
+    KINDS = {1: "unbound", 2: "bind", 3: "unbound"}
+
+    def __init__(self, workdir: Optional[Path] = None, sidecar_bin: Optional[str] = None,
+                 interval_ms: int = 1000, fast_interval_ms: int = 200, timeout_ms: int = 500,
+                 rise: int = 2, fall: int = 3, hold_time: int = 9,
+                 child_argv: Optional[Callable[["Node"], list[str]]] = None, nodes: int = 3,
+                 log=None, prefix: Optional[str] = None, persistent: bool = False):
+        self.workdir = Path(workdir) if workdir else make_workdir("acs-dataplane-")
+        self.prefix = prefix or f"acsdp{os.getpid() % 100000}{random.randrange(1000):03d}-"
+        # persistent (the lab): no atexit cleanup, the processes outlive this command.
+        self.persistent = persistent
+        self.sidecar_bin = sidecar_bin
+        self.schedule = dict(interval_ms=interval_ms, fast_interval_ms=fast_interval_ms,
+                             timeout_ms=timeout_ms, rise=rise, fall=fall)
+        self.hold_time = hold_time
+        self.child_argv = child_argv
+        self.log = log or (lambda msg: print(msg, file=sys.stderr))
+        self.namespaces: list[str] = []
+        self.router_ns = self.prefix + "r"
+        self.client_ns = self.prefix + "c"
+        self.nodes = [Node(k, self.KINDS.get(k, "unbound"), self.prefix + f"n{k}",
+                           self._node_dir(k)) for k in range(1, nodes + 1)]
+        self.bird = Bird(self.router_ns, self.workdir, "203.0.113.1",
+                         [(n.name, n.addr, NODE_ASN) for n in self.nodes], hold_time=hold_time)
+        self._extra: list = []  # other processes started in the lab (load generators)
+        self._closed = False
+
+    def _node_dir(self, k: int) -> Path:
+        d = self.workdir / f"node{k}"
+        d.mkdir(exist_ok=True)
+        os.chmod(d, 0o755)
+        return d
+
+    # --- lifecycle ---
+    def __enter__(self) -> "DataPlane":
+        if not self.persistent:
+            atexit.register(self.close)
+        try:
+            self.up()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _netns(self, name: str) -> None:
+        _ip("netns", "add", name)
+        self.namespaces.append(name)
+        _ip("-n", name, "link", "set", "lo", "up")
+
+    def up(self, timeout: float = 60) -> None:
+        r, c = self.router_ns, self.client_ns
+        for name in [r, c] + [n.ns for n in self.nodes]:
+            self._netns(name)
+        _ip("link", "add", "r-c", "netns", r, "type", "veth", "peer", "name", "c-r", "netns", c)
+        _ip("-n", r, "addr", "add", CLIENT_GW + "/24", "dev", "r-c")
+        _ip("-n", c, "addr", "add", CLIENT_ADDR + "/24", "dev", "c-r")
+        _ip("-n", r, "link", "set", "r-c", "up")
+        _ip("-n", c, "link", "set", "c-r", "up")
+        _ip("-n", c, "route", "add", "192.0.2.0/24", "via", CLIENT_GW)
+        out = run(["ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv4.ip_forward=1",
+                   "net.ipv4.fib_multipath_hash_policy=1"], timeout=10)
+        if out.returncode != 0:
+            raise RuntimeError(f"sysctl in {r}: {out.stderr.strip()}")
+        for n in self.nodes:
+            here, there = f"r-n{n.k}", f"n{n.k}-r"
+            _ip("link", "add", here, "netns", r, "type", "veth", "peer", "name", there,
+                "netns", n.ns)
+            _ip("-n", r, "addr", "add", n.router_side + "/30", "dev", here)
+            _ip("-n", n.ns, "addr", "add", n.addr + "/30", "dev", there)
+            _ip("-n", r, "link", "set", here, "up")
+            _ip("-n", n.ns, "link", "set", there, "up")
+            _ip("-n", n.ns, "addr", "add", PREFIX, "dev", "lo")
+            _ip("-n", n.ns, "route", "add", "198.51.100.0/24", "via", n.router_side)
+        self.bird.start()
+        for n in self.nodes:
+            n.auth.start()
+            n.resolver.start()
+        for n in self.nodes:
+            self.start_speaker(n)
+        self.wait_fib({n.addr for n in self.nodes}, timeout)
+
+    def sidecar_config(self, n: Node) -> Path:
+        checks = [sc.dns_check(53, server=ANYCAST, name="local-zone"),
+                  sc.dns_check(53, server=ANYCAST, name="recursion", qname="www.example.test.",
+                               answers=(EXAMPLE_WWW,))]
+        svc = sc.service("resolver", checks=checks,
+                         routes=[sc.route(PREFIX, next_hop="self")], **self.schedule)
+        return sc.write_config(n.workdir, [svc], exabgp={"ack": True, "ack_timeout_ms": 2000,
+                                                         "ping_interval_ms": 2000})
+
+    def attach(self) -> "DataPlane":
+        """For a later command of the lab: the objects of a running data plane (same workdir and
+        prefix), its processes found through their pid files."""
+        self.namespaces = [self.router_ns, self.client_ns] + [n.ns for n in self.nodes]
+        for n in self.nodes:
+            n.config = n.workdir / "sidecar.json"
+            n.exabgp = self._speaker(n, [self.sidecar_bin or "", "run", "--config",
+                                         str(n.config)])
+        return self
+
+    def _speaker(self, n: Node, argv: list) -> NsExaBGP:
+        return NsExaBGP(n.ns, n.workdir, local_addr=n.addr,
+                        router=RouterView(self.bird, n.router_side), run=argv,
+                        asn=NODE_ASN, hold_time=self.hold_time,
+                        neighbor_changes=self.child_argv is None)
+
+    def start_speaker(self, n: Node, wait: bool = True) -> None:
+        if self.child_argv is not None:
+            argv = self.child_argv(n)
+        else:
+            if not self.sidecar_bin:
+                raise ValueError("DataPlane needs sidecar_bin (or child_argv)")
+            n.config = self.sidecar_config(n)
+            argv = [self.sidecar_bin, "run", "--config", str(n.config)]
+        n.exabgp = self._speaker(n, argv)
+        n.exabgp.start(wait=wait)
+
+    def wait_fib(self, want: set, timeout: float = 60) -> float:
+        """Polls until the router's FIB forwards the anycast address to exactly `want`."""
+        t0 = time.monotonic()
+        try:
+            wait_until(lambda: self.bird.fib_nexthops() == want, timeout,
+                       f"router FIB next hops {sorted(want)}", interval=0.1)
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}; FIB has {sorted(self.bird.fib_nexthops())}; "
+                               f"birdc: {self.bird.birdc('show', 'protocols').stdout}") from None
+        return time.monotonic() - t0
+
+    def all_nexthops(self) -> set:
+        return {n.addr for n in self.nodes}
+
+    def close(self) -> None:
+        """Stops every process by pid, then deletes every namespace (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        for p in self._extra:
+            try:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait(5)
+            except Exception:
+                pass
+        procs = [n.exabgp for n in self.nodes if n.exabgp] + [self.bird]
+        procs += [x for n in self.nodes for x in (n.resolver, n.auth)]
+        for p in procs:
+            try:
+                p.stop(5)
+            except Exception as exc:
+                self.log(f"dataplane cleanup: stopping {p!r}: {exc}")
+        for ns in reversed(self.namespaces):
+            self._kill_ns_leftovers(ns)
+            out = run(["ip", "netns", "del", ns], timeout=10)
+            if out.returncode != 0:
+                self.log(f"dataplane cleanup: ip netns del {ns}: {out.stderr.strip()}")
+        self.namespaces.clear()
+        try:
+            atexit.unregister(self.close)
+        except Exception:
+            pass
+
+    def _kill_ns_leftovers(self, ns: str) -> None:
+        # Anything we started that is still inside (a respawned child): by pid, from `ip netns pids`.
+        out = run(["ip", "netns", "pids", ns], timeout=10)
+        for pid in (int(p) for p in out.stdout.split() if p.isdigit()):
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+
+    # --- clients ---
+    def query(self, name: str = WHOAMI, qtype: int = 16) -> Optional[int]:
+        """One query from the client namespace to the anycast address: the rcode or None."""
+        return in_netns(self.client_ns, lambda: dns_query(ANYCAST, 53, name, qtype, 1.0))
+
+    def load(self, qps: float, seconds: float, interval: float = 1.0,
+             bad_times: bool = True) -> subprocess.Popen:
+        """Starts load.py in the client namespace; read its JSON lines from .stdout."""
+        p = subprocess.Popen(_ns_argv(self.client_ns, [sys.executable, str(LOAD_PY),
+                                                       "--server", ANYCAST, "--qps", str(qps),
+                                                       "--seconds", str(seconds),
+                                                       "--interval", str(interval)]
+                                      + (["--bad-times"] if bad_times else [])),
+                             stdout=subprocess.PIPE, text=True)
+        self._extra.append(p)
+        return p
+
+
+def read_load(p: subprocess.Popen, timeout: float) -> tuple[list[dict], dict]:
+    """Waits for a load.py to finish: (interval records, summary)."""
+    out, _ = p.communicate(timeout=timeout)
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    rows = [r for r in rows if "start_monotonic" not in r]
+    summary = next((r for r in rows if r.get("summary")), None)
+    if summary is None:
+        raise RuntimeError(f"load.py gave no summary (exit {p.returncode})")
+    return [r for r in rows if not r.get("summary")], summary
+
+
+def never_withdraws_argv(workdir: Path) -> list[str]:
+    """A STAND-IN for a broken health checker (the negative control): it announces the anycast
+    route once and never withdraws it, whatever the resolver does."""
+    script = Path(workdir) / "never_withdraws.py"
+    script.write_text("import sys, time\n"
+                      f"print('announce route {PREFIX} next-hop self', flush=True)\n"
+                      "for _ in sys.stdin:\n    pass\n"
+                      "while True:\n    time.sleep(3600)\n")
+    return [sys.executable, str(script)]
+
+
+def read_load_start(p: subprocess.Popen) -> float:
+    """Reads load.py's first line: its start on the shared monotonic clock."""
+    line = p.stdout.readline()
+    return json.loads(line)["start_monotonic"]
+
+
+# --- faults -------------------------------------------------------------------------------------
+FAULTS = ("resolver-killed", "resolver-hung", "resolver-refusing", "recursion-broken",
+          "bind-upgrade", "exabgp-frozen", "sidecar-killed", "router-restarted")
+# Faults that are one event rather than a state: `fix` only waits for the lab to heal.
+ONE_SHOT = ("sidecar-killed", "router-restarted")
+
+
+def default_node(what: str) -> int:
+    return 2 if what == "bind-upgrade" else 1
+
+
+def break_fault(dp: DataPlane, what: str, n: Node) -> None:
+    """Injects one fault with the real programs (as ./deploy/lab break does on loopback)."""
+    if what == "resolver-killed":
+        n.resolver.kill()
+    elif what == "resolver-hung":
+        n.resolver.sigstop()
+    elif what == "resolver-refusing":
+        n.resolver.restart(refuse=True)
+    elif what == "recursion-broken":
+        n.auth.kill()
+    elif what == "bind-upgrade":
+        if n.kind != "bind":
+            raise ValueError(f"bind-upgrade needs the BIND node (2), not {n.name}")
+        n.resolver.restart(dnssec_enable=True)  # named refuses the option: it stays down
+    elif what == "exabgp-frozen":
+        n.exabgp.sigstop()
+    elif what == "sidecar-killed":
+        if not n.sidecar_children():
+            raise RuntimeError(f"{n.name}: ExaBGP has no child to kill")
+        for pid in n.sidecar_children():
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+    elif what == "router-restarted":
+        dp.bird.stop(10)
+        dp.bird.start()
+    else:
+        raise ValueError(f"fault {what!r}: choose one of {', '.join(FAULTS)}")
+
+
+def fix_fault(dp: DataPlane, what: str, n: Node, timeout: float = 60) -> float:
+    """Undoes a fault and waits until the router forwards to every node again; returns the wait."""
+    if what == "resolver-killed":
+        n.resolver.start()
+    elif what == "resolver-hung":
+        n.resolver.sigcont()
+    elif what == "resolver-refusing":
+        n.resolver.restart(refuse=False)
+    elif what == "recursion-broken":
+        # Both resolvers remember an unreachable server (Unbound's infra cache, BIND's bad-server
+        # cache); a restart forgets at once, as `unbound-control flush_infra all` / `rndc flush`.
+        # So: resolver stopped (the node is withdrawn already: it costs clients nothing),
+        # authoritative started, resolver started with an empty cache.
+        n.resolver.stop()
+        n.auth.start()
+        n.resolver.start()
+    elif what == "bind-upgrade":
+        n.resolver.restart(dnssec_enable=False)
+    elif what == "exabgp-frozen":
+        n.exabgp.sigcont()
+    elif what == "sidecar-killed":
+        if not n.exabgp.running():
+            dp.start_speaker(n)
+    return dp.wait_fib(dp.all_nexthops(), timeout)
+
+
+def fault_bound_s(what: str, interval_ms: int, fast_interval_ms: int, timeout_ms: int,
+                  fall: int, hold_time: int = 9) -> float:
+    """How long after the fault clients may see failures, from the configured schedule.
+
+    A check can start up to one interval after the fault, then `fall` failed checks: a refused
+    or failing check returns at once, so they are fast_interval apart; a hung resolver's check
+    lasts its timeout, so max(fast, timeout) apart. Then 1 s for ExaBGP -> BIRD -> FIB. Faults
+    whose cost is not the sidecar's detection say so."""
+    fast = (interval_ms + fall * fast_interval_ms) / 1000 + 1.0
+    slow = (interval_ms + fall * max(fast_interval_ms, timeout_ms)) / 1000 + 1.0
+    return {
+        "resolver-killed": fast,
+        "resolver-hung": slow,
+        "resolver-refusing": fast + 1.0,  # + the restart that turns refusing on
+        # + the 1 s TTL the resolvers may still serve; BIND's forwarder check may time out
+        "recursion-broken": slow + 1.0,
+        "bind-upgrade": fast + 1.0,  # + named's stop
+        # The node keeps forwarding while frozen; BIRD drops it gracefully after hold time.
+        "exabgp-frozen": hold_time + 1.0,
+        # A healthy node leaving and rejoining costs nothing while the others answer.
+        "sidecar-killed": fast,
+        # Every path gone until BIRD is back, ExaBGP reconnects and the sidecar re-announces.
+        "router-restarted": 5.0,
+    }[what]
+
+
+def impact(summary: dict, t_fault: float, bound_s: float) -> dict:
+    """Splits a load summary (with bad_at) around the fault: bad queries inside
+    [t_fault, t_fault + bound_s], before and after, first and last failure."""
+    bad = summary.get("bad_at", [])
+    inside = [t for t, _ in bad if t_fault - 0.01 <= t <= t_fault + bound_s]
+    return {"bad": len(bad), "inside": len(inside), "t_fault": t_fault,
+            "before": sum(1 for t, _ in bad if t < t_fault - 0.01),
+            "after": sum(1 for t, _ in bad if t > t_fault + bound_s),
+            "first": round(min(inside) - t_fault, 3) if inside else None,
+            "last": round(max(inside) - t_fault, 3) if inside else None,
+            "failed": summary["failed"], "lost": summary["lost"], "late": summary["late"],
+            "outside": [b for b in bad if not t_fault - 0.01 <= b[0] <= t_fault + bound_s][:10]}
+
+
+def run_fault(dp: DataPlane, what: str, qps: float, bound_s: float, lead_s: float = 2.0,
+              tail_s: float = 3.0, node: Optional[int] = None) -> tuple[dict, dict]:
+    """A load of lead_s + bound_s + tail_s seconds with the fault injected at lead_s; the fault
+    stays in (the caller fixes it). Returns (impact, summary)."""
+    n = dp.nodes[(node or default_node(what)) - 1]
+    p = dp.load(qps, lead_s + bound_s + tail_s)
+    start = read_load_start(p)
+    while time.monotonic() < start + lead_s:
+        time.sleep(0.005)
+    t_fault = time.monotonic() - start
+    break_fault(dp, what, n)
+    _, summary = read_load(p, lead_s + bound_s + tail_s + 30)
+    return impact(summary, t_fault, bound_s), summary
