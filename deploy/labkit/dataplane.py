@@ -298,6 +298,9 @@ class DataPlane:
                              timeout_ms=timeout_ms, rise=rise, fall=fall)
         self.hold_time = hold_time
         self.child_argv = child_argv
+        # The recursion check's on_failure: "degrade" (a shared upstream failure worsens the
+        # announcement) or "down" (it withdraws, as before the degraded state existed).
+        self.recursion_on_failure = "down"
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.namespaces: list[str] = []
         self.router_ns = self.prefix + "r"
@@ -370,6 +373,8 @@ class DataPlane:
         checks = [sc.dns_check(53, server=ANYCAST, name="local-zone"),
                   sc.dns_check(53, server=ANYCAST, name="recursion", qname="www.example.test.",
                                answers=(EXAMPLE_WWW,))]
+        if self.recursion_on_failure != "down":
+            checks[1]["on_failure"] = self.recursion_on_failure
         svc = sc.service("resolver", checks=checks,
                          routes=[sc.route(PREFIX, next_hop="self")], **self.schedule)
         return sc.write_config(n.workdir, [svc], exabgp={"ack": True, "ack_timeout_ms": 2000,
@@ -461,12 +466,13 @@ class DataPlane:
         return in_netns(self.client_ns, lambda: dns_query(ANYCAST, 53, name, qtype, 1.0))
 
     def load(self, qps: float, seconds: float, interval: float = 1.0,
-             bad_times: bool = True) -> subprocess.Popen:
+             bad_times: bool = True, qname: str = WHOAMI, qtype: int = 16) -> subprocess.Popen:
         """Starts load.py in the client namespace; read its JSON lines from .stdout."""
         p = subprocess.Popen(_ns_argv(self.client_ns, [sys.executable, str(LOAD_PY),
                                                        "--server", ANYCAST, "--qps", str(qps),
                                                        "--seconds", str(seconds),
-                                                       "--interval", str(interval)]
+                                                       "--interval", str(interval),
+                                                       "--qname", qname, "--qtype", str(qtype)]
                                       + (["--bad-times"] if bad_times else [])),
                              stdout=subprocess.PIPE, text=True)
         self._extra.append(p)
