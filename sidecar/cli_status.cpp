@@ -7,6 +7,7 @@
 
 #include "exabgp-bridge/printable.hpp"
 #include "sidecar/cli_util.hpp"
+#include "sidecar/clock.hpp"
 #include "sidecar/config.hpp"
 #include "sidecar/json_text.hpp"
 #include "sidecar/regular_file.hpp"
@@ -103,9 +104,7 @@ int run_status_command(const std::vector<std::string>& args) {
     }
     default_age = std::max(5.0, 3.0 * longest);
   }
-  double now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  auto verdict = judge_status(status, now, max_age.value_or(default_age));
+  auto verdict = judge_status(status, unix_now(), max_age.value_or(default_age));
   if (as_json) {
     std::printf("%s\n", dump_json(verdict.json, 2).c_str());
   } else {
