@@ -101,15 +101,18 @@ class Channel : public std::enable_shared_from_this<Channel> {
   bool idle() const { return in_flight_.empty(); }
 
   // Returns an error text, or empty on success.
-  std::string init(const DnsCheck& check) {
+  std::string init(const DnsCheck& check, bool keep_udp_socket) {
     ares_options opts{};
     int mask = 0;
     opts.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
-    // A socket per query (no ARES_FLAG_STAYOPEN), though that costs a socket/connect/close per
-    // probe: a socket kept open stays watched by the loop, so a loop that should end when its
-    // probes are done (the probe CLI) never would, and a late ICMP error on an idle socket would
-    // fail the next, unrelated probe. TCP: a connection per probe also proves accept() works.
+    // The probe CLI opens a socket per query (no ARES_FLAG_STAYOPEN): a socket kept open stays
+    // watched by the loop, so a loop that should end when its probes are done never would. The
+    // daemon keeps its UDP socket (socket, connect and close were a sixth of a check's CPU): the
+    // channel is its check's alone and probes of one check never overlap, so an ICMP error on
+    // it can only answer that check's own last query. TCP: a connection per probe also proves
+    // accept() works.
     if (check.transport == Transport::tcp) opts.flags |= ARES_FLAG_USEVC;
+    if (keep_udp_socket && check.transport == Transport::udp) opts.flags |= ARES_FLAG_STAYOPEN;
     mask |= ARES_OPT_FLAGS;
     opts.timeout = static_cast<int>(std::max<long>(1, check.timeout.count()));
     mask |= ARES_OPT_TIMEOUTMS;
@@ -399,8 +402,9 @@ class Channel : public std::enable_shared_from_this<Channel> {
 };
 
 struct DnsProber::Impl {
-  explicit Impl(asio::io_context& io) : io(io) {}
+  Impl(asio::io_context& io, DnsProber::Options options) : io(io), options(options) {}
   asio::io_context& io;
+  DnsProber::Options options;
   // The question is part of the key: on a UDP socket the kernel reports an ICMP port-unreachable
   // to whichever call comes next, so a sibling query sent on the same socket would consume it and
   // the first query would end as a timeout instead of connection_refused. One channel per check.
@@ -419,7 +423,8 @@ struct DnsProber::Impl {
   }
 };
 
-DnsProber::DnsProber(asio::io_context& io) : impl_(std::make_shared<Impl>(io)) {
+DnsProber::DnsProber(asio::io_context& io, Options options)
+    : impl_(std::make_shared<Impl>(io, options)) {
   init_library_once();
 }
 
@@ -442,7 +447,10 @@ asio::awaitable<CheckResult> DnsProber::probe(const DnsCheck& check) {
   if (!channel) {
     impl_->prune(t0);
     channel = std::make_shared<Channel>(impl_->io);
-    auto error = channel->init(check);
+    // Kept sockets are bounded (a node of thousands of checks must not run out of descriptors):
+    // beyond the limit a channel opens a socket per query, as the probe CLI does.
+    bool keep = impl_->channels.size() <= impl_->options.kept_udp_sockets;
+    auto error = channel->init(check, keep);
     if (!error.empty()) {
       impl_->channels.erase(key);
       CheckResult r;

@@ -4,6 +4,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cstddef>
 #include <memory>
 
 #include "probes/check.hpp"
@@ -12,7 +13,13 @@ namespace probes {
 
 class DnsProber {
  public:
-  explicit DnsProber(boost::asio::io_context& io);
+  struct Options {
+    // How many checks may keep their UDP socket open between probes (the daemon's); 0: a
+    // socket per query (the probe CLI, whose loop must run out of work to end).
+    std::size_t kept_udp_sockets = 0;
+  };
+  explicit DnsProber(boost::asio::io_context& io) : DnsProber(io, Options{}) {}
+  DnsProber(boost::asio::io_context& io, Options options);
   ~DnsProber();
   DnsProber(const DnsProber&) = delete;
   DnsProber& operator=(const DnsProber&) = delete;

@@ -19,6 +19,8 @@
 #include <cstdio>
 #include <memory>
 
+#include <sys/resource.h>
+
 #include "exabgp-bridge/bridge.hpp"
 #include "exabgp-bridge/exception_text.hpp"
 #include "sidecar/daemon_context.hpp"
@@ -47,6 +49,19 @@ bridge::BridgeOptions bridge_options(const ExabgpSettings& s) {
   return o;
 }
 
+// Kept UDP sockets (one per DNS check, see DnsProber) may use a quarter of the descriptors; the
+// soft limit is raised to the hard one first (ExaBGP's children inherit its 1,024 often).
+probes::DnsProber::Options prober_options() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return {};
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = std::min<rlim_t>(lim.rlim_max, 65536);
+    if (raised.rlim_cur > lim.rlim_cur && ::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  return {static_cast<std::size_t>(lim.rlim_cur / 4)};
+}
+
 class Daemon {
  public:
   Daemon(asio::io_context& io, std::string config_path, Config config,
@@ -56,7 +71,7 @@ class Daemon {
         config_(std::move(config)),
         config_error_(std::move(config_error)),
         bridge_(io, bridge_options(config_.exabgp)),
-        prober_(io),
+        prober_(io, prober_options()),
         ctx_{io, bridge_, prober_,
              [this](const char* task, awaitable<void> c) { spawn(task, std::move(c)); },
              [this] { status_.changed(); }},

@@ -10,6 +10,7 @@
 
 #include "exabgp-bridge/bridge.hpp"
 #include "probes/dns_prober.hpp"
+#include "sidecar/schedule_stats.hpp"
 
 namespace sidecar {
 
@@ -20,8 +21,9 @@ struct DaemonContext {
   // Starts a coroutine whose exception (a bug) withdraws every route and exits 70.
   std::function<void(const char* task, boost::asio::awaitable<void>)> spawn;
   std::function<void()> status_changed;
-  bool stopping = false;
-  bool hitless_restart = true;  // exabgp.hitless_restart as started  // SIGTERM, EOF or an internal error: no new rounds
+  bool stopping = false;         // SIGTERM, EOF or an internal error: no new rounds
+  bool hitless_restart = true;  // exabgp.hitless_restart as started
+  ScheduleStats schedule{};     // every service's round lag, for the status and metrics files
 };
 
 }  // namespace sidecar

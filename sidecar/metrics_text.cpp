@@ -177,6 +177,23 @@ std::string metrics_text(const StatusSnapshot& s) {
                static_cast<double>(svc.probes_by_reason[i]));
     }
   }
+  // Round lag as a Prometheus histogram: an alert on its rate above 5 ms sees a loop that cannot
+  // keep up before rounds go missing.
+  w.family("anycast_sidecar_round_lag_seconds", "histogram",
+           "How late service rounds started against their plan.");
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < s.schedule.counts.size(); ++i) {
+    n += s.schedule.counts[i];
+    char le[32];
+    if (i < ScheduleStats::kBoundsMs.size()) {
+      std::snprintf(le, sizeof le, "%g", ScheduleStats::kBoundsMs[i] / 1000.0);
+    } else {
+      std::snprintf(le, sizeof le, "+Inf");
+    }
+    w.sample("anycast_sidecar_round_lag_seconds_bucket", {{"le", le}}, static_cast<double>(n));
+  }
+  w.sample("anycast_sidecar_round_lag_seconds_sum", {}, s.schedule.sum_ms / 1000.0);
+  w.sample("anycast_sidecar_round_lag_seconds_count", {}, static_cast<double>(s.schedule.rounds));
   w.family("anycast_sidecar_transitions_total", "counter", "State transitions of the service.");
   for (const auto& svc : s.services) {
     w.sample("anycast_sidecar_transitions_total", {{"service", svc.name}},

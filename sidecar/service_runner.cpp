@@ -9,6 +9,7 @@
 #include "sidecar/log.hpp"
 #include "sidecar/maintenance_file.hpp"
 #include "sidecar/route_policy.hpp"
+#include "sidecar/schedule_stats.hpp"
 #include "sidecar/service_view.hpp"
 
 namespace sidecar {
@@ -52,20 +53,36 @@ asio::awaitable<void> ServiceRunner::loop() {
   auto self = shared_from_this();  // a reload may drop the service while a round is in flight
   // Rounds are planned on a fixed grid (planned += period), not from when the loop woke up:
   // otherwise every late wake-up, however small, shifts all later rounds and a busy node
-  // quietly runs fewer checks than configured. An overrun restarts the grid at once.
+  // quietly runs fewer checks than configured. A round late by less than a period is run at
+  // once and the grid kept; an overrun of a whole period restarts the grid from now.
   auto planned = Clock::now();
+  bool first = true;
   while (!stopped_ && !ctx_.stopping) {
     ServiceConfig cfg = cfg_;  // a reload may replace cfg_ while probes are in flight
     auto results = co_await run_checks(ctx_.prober, cfg.checks);
     if (stopped_ || ctx_.stopping) break;
     decide(cfg, results);
-    ctx_.status_changed();
+    // Only what a reader acts on is written at once; counters and round trips wait for the
+    // heartbeat (status_publisher), which is what keeps a fast check cheap.
+    if (auto key = reader_key(view_); key != reader_key_) {
+      reader_key_ = std::move(key);
+      ctx_.status_changed();
+    }
     auto period = wants_fast_interval(machine_) ? cfg.fast_interval : cfg.interval;
     planned += period;
-    if (auto now = Clock::now(); planned < now) planned = now;
+    // After the first round (at once, so a restart decides quickly) every service moves to its
+    // own phase of the grid: 1,000 services started together would otherwise all wake in the
+    // same millisecond and the last of them would run several milliseconds late, every round.
+    if (std::exchange(first, false)) planned += round_phase(cfg.name, period);
+    if (auto now = Clock::now(); planned + period < now) planned = now;
     timer_.expires_at(planned);
     boost::system::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) {
+      auto now = Clock::now();
+      ctx_.schedule.record(std::chrono::duration<double, std::milli>(now - planned).count(),
+                           std::chrono::duration<double>(now.time_since_epoch()).count());
+    }
   }
 }
 

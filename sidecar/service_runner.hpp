@@ -43,6 +43,7 @@ class ServiceRunner : public std::enable_shared_from_this<ServiceRunner> {
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
   SentRoutes sent_;  // route key -> last line handed to the bridge
+  std::string reader_key_;  // reader_key() of the view as last announced to the status file
   HookRunner hooks_;
 };
 

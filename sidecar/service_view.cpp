@@ -79,6 +79,28 @@ void record_transition(ServiceView& view, const Transition& t, double now_unix, 
   while (view.transitions.size() > std::max<std::size_t>(1, kept)) view.transitions.pop_front();
 }
 
+std::string reader_key(const ServiceView& v) {
+  std::string key(to_string(v.state));
+  key += '|';
+  key += std::to_string(v.transitions_total);
+  key += '|';
+  if (v.maintenance) key += v.maintenance->reason;
+  key += v.maintenance ? "|m|" : "|-|";
+  for (const auto& ch : v.checks) {
+    key += ch.last ? (ch.last->ok ? '+' : '-') : '?';
+    if (ch.last) key += probes::to_string(ch.last->reason);
+    key += ',';
+  }
+  key += '|';
+  for (const auto& r : v.routes) {
+    key += to_string(r.desired);
+    key += ' ';
+    key += r.command;
+    key += '\n';
+  }
+  return key;
+}
+
 const std::vector<std::string>& hook_for(const Hooks& hooks, ServiceState state) {
   static const std::vector<std::string> none;
   switch (state) {

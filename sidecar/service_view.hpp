@@ -28,6 +28,12 @@ std::vector<CheckChange> record_round(ServiceView& view,
 void record_transition(ServiceView& view, const Transition& transition, double now_unix,
                        std::size_t kept);
 
+// What a reader of the status file acts on, as one comparable string: the state and its since,
+// maintenance, each check's ok/reason, each route's desired state and command, the transitions.
+// Not the round trips, timestamps and counters that change every round: a change of the key
+// writes the status file at once, the rest waits for the heartbeat.
+std::string reader_key(const ServiceView& view);
+
 // The hook configured for entering `state` (empty: none).
 const std::vector<std::string>& hook_for(const Hooks& hooks, ServiceState state);
 

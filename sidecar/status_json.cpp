@@ -65,7 +65,87 @@ bool service_announced(const ServiceView& service) {
   return true;
 }
 
+namespace {
+
+// Round lag (how late rounds started against their plan) as a cumulative histogram: rounds
+// whose lag was at most each bound, the last entry every round.
+nlohmann::json schedule_json(const StatusSnapshot& s) {
+  nlohmann::json bounds = nlohmann::json::array();
+  nlohmann::json at_most = nlohmann::json::array();
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < s.schedule.counts.size(); ++i) {
+    n += s.schedule.counts[i];
+    if (i < ScheduleStats::kBoundsMs.size()) bounds.push_back(ScheduleStats::kBoundsMs[i]);
+    at_most.push_back(n);
+  }
+  return {{"rounds", s.schedule.rounds},
+          {"lag_max_ms", round_ms(s.schedule_max_ms)},
+          {"lag_sum_ms", round_ms(s.schedule.sum_ms)},
+          {"lag_bounds_ms", bounds},
+          {"rounds_lag_at_most", at_most}};
+}
+
+}  // namespace
+
+nlohmann::json service_to_json(const ServiceView& svc) {
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& ch : svc.checks) checks.push_back(check_json(ch));
+  nlohmann::json transitions = nlohmann::json::array();
+  for (const auto& t : svc.transitions) {
+    transitions.push_back({{"at_unix", round_ms(t.at_unix)},
+                           {"from", std::string(to_string(t.from))},
+                           {"to", std::string(to_string(t.to))},
+                           {"reason", t.reason}});
+  }
+  nlohmann::json routes = nlohmann::json::array();
+  for (const auto& r : svc.routes) {
+    routes.push_back({{"prefix", r.prefix},
+                      {"next_hop", r.next_hop},
+                      {"neighbors", r.neighbors},
+                      {"desired", std::string(to_string(r.desired))},
+                      {"confirmed", r.confirmed},
+                      {"rejected", r.rejected},
+                      {"command", r.command}});
+  }
+  nlohmann::json by_reason = nlohmann::json::object();
+  for (std::size_t i = 0; i < kReasonCount; ++i) {
+    by_reason[std::string(probes::to_string(probes::kAllReasons[i]))] = svc.probes_by_reason[i];
+  }
+  nlohmann::json maintenance = nullptr;
+  if (svc.maintenance) {
+    maintenance = {{"reason", svc.maintenance->reason},
+                   {"since_unix", round_ms(svc.maintenance->since_unix)}};
+  }
+  nlohmann::json out = {
+      {"name", svc.name},
+      {"state", std::string(to_string(svc.state))},
+      {"since_unix", round_ms(svc.since_unix)},
+      {"desired", service_desired(svc)},
+      {"announced", service_announced(svc)},
+      {"maintenance", maintenance},
+      {"checks", checks},
+      {"transitions", transitions},
+      {"routes", routes},
+      {"interval_ms", svc.interval.count()},
+      {"fast_interval_ms", svc.fast_interval.count()},
+      {"rise", svc.rise},
+      {"fall", svc.fall},
+      {"policy", svc.policy},
+      {"rounds", svc.rounds},
+      {"transitions_total", svc.transitions_total},
+      {"probes_by_reason", by_reason},
+  };
+  valid_utf8_strings(out);
+  return out;
+}
+
 nlohmann::json status_to_json(const StatusSnapshot& s) {
+  nlohmann::json services = nlohmann::json::array();
+  for (const auto& svc : s.services) services.push_back(service_to_json(svc));
+  return status_to_json(s, std::move(services));
+}
+
+nlohmann::json status_to_json(const StatusSnapshot& s, nlohmann::json services) {
   nlohmann::json neighbors = nlohmann::json::array();
   for (const auto& n : s.exabgp.neighbors) {
     neighbors.push_back(
@@ -97,57 +177,6 @@ nlohmann::json status_to_json(const StatusSnapshot& s) {
         {"stalls", c.stalls}}},
   };
 
-  nlohmann::json services = nlohmann::json::array();
-  for (const auto& svc : s.services) {
-    nlohmann::json checks = nlohmann::json::array();
-    for (const auto& ch : svc.checks) checks.push_back(check_json(ch));
-    nlohmann::json transitions = nlohmann::json::array();
-    for (const auto& t : svc.transitions) {
-      transitions.push_back({{"at_unix", round_ms(t.at_unix)},
-                             {"from", std::string(to_string(t.from))},
-                             {"to", std::string(to_string(t.to))},
-                             {"reason", t.reason}});
-    }
-    nlohmann::json routes = nlohmann::json::array();
-    for (const auto& r : svc.routes) {
-      routes.push_back({{"prefix", r.prefix},
-                        {"next_hop", r.next_hop},
-                        {"neighbors", r.neighbors},
-                        {"desired", std::string(to_string(r.desired))},
-                        {"confirmed", r.confirmed},
-                        {"rejected", r.rejected},
-                        {"command", r.command}});
-    }
-    nlohmann::json by_reason = nlohmann::json::object();
-    for (std::size_t i = 0; i < kReasonCount; ++i) {
-      by_reason[std::string(probes::to_string(probes::kAllReasons[i]))] = svc.probes_by_reason[i];
-    }
-    nlohmann::json maintenance = nullptr;
-    if (svc.maintenance) {
-      maintenance = {{"reason", svc.maintenance->reason},
-                     {"since_unix", round_ms(svc.maintenance->since_unix)}};
-    }
-    services.push_back({
-        {"name", svc.name},
-        {"state", std::string(to_string(svc.state))},
-        {"since_unix", round_ms(svc.since_unix)},
-        {"desired", service_desired(svc)},
-        {"announced", service_announced(svc)},
-        {"maintenance", maintenance},
-        {"checks", checks},
-        {"transitions", transitions},
-        {"routes", routes},
-        {"interval_ms", svc.interval.count()},
-        {"fast_interval_ms", svc.fast_interval.count()},
-        {"rise", svc.rise},
-        {"fall", svc.fall},
-        {"policy", svc.policy},
-        {"rounds", svc.rounds},
-        {"transitions_total", svc.transitions_total},
-        {"probes_by_reason", by_reason},
-    });
-  }
-
   nlohmann::json out = {
       {"schema", 1},
       {"version", s.version},
@@ -156,14 +185,16 @@ nlohmann::json status_to_json(const StatusSnapshot& s) {
       {"updated_unix", round_ms(s.updated_unix)},
       {"seq", s.seq},
       {"exabgp", exabgp},
-      {"services", services},
       {"log_lines_dropped", s.log_lines_dropped},
+      {"schedule", schedule_json(s)},
   };
   // An invalid configuration: the daemon runs announcing nothing and says why (contract).
   if (s.config_error) out["config_error"] = *s.config_error;
   // Names, details, reasons, ExaBGP text and answers came from outside: whatever a caller forgot
-  // to clean, the document leaves here valid UTF-8, so no dump() of it can throw.
+  // to clean, the document leaves here valid UTF-8, so no dump() of it can throw (the services'
+  // entries, made by service_to_json, already are).
   valid_utf8_strings(out);
+  out["services"] = std::move(services);
   return out;
 }
 

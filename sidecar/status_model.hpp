@@ -14,6 +14,7 @@
 #include "exabgp-bridge/bridge_core.hpp"
 #include "probes/check.hpp"
 #include "sidecar/route_policy.hpp"
+#include "sidecar/schedule_stats.hpp"
 #include "sidecar/state_machine.hpp"
 
 namespace sidecar {
@@ -101,6 +102,8 @@ struct StatusSnapshot {
   BridgeView exabgp;
   std::vector<ServiceView> services;
   std::uint64_t log_lines_dropped = 0;
+  ScheduleStats schedule;      // how late the rounds started against their plan
+  double schedule_max_ms = 0;  // its recent_max_ms at the snapshot
   // Set when the configuration could not be used: the problems, one line each (contract: the
   // process stays up announcing nothing; `status` exits 2 and shows them).
   std::optional<std::vector<std::string>> config_error;
@@ -115,6 +118,10 @@ bool service_announced(const ServiceView& service);
 
 // Every string of the result is valid UTF-8 (sanitized here), so dump() cannot throw on it.
 nlohmann::json status_to_json(const StatusSnapshot& snapshot);
+// The same in two steps, so a large node can build its services' entries a few at a time:
+// one entry of "services" (sanitized like the rest), and the document around entries made so.
+nlohmann::json service_to_json(const ServiceView& service);
+nlohmann::json status_to_json(const StatusSnapshot& snapshot, nlohmann::json services);
 // The status file's text: status_to_json dumped with 2-space indent and a final newline.
 std::string render_status(const StatusSnapshot& snapshot);
 std::string metrics_text(const StatusSnapshot& snapshot);

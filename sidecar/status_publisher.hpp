@@ -1,8 +1,9 @@
 #pragma once
 // The status file and the metrics file: what goes in them (a snapshot of the bridge and every
-// service) and when they are written. The status file at most once per 20 ms however many
-// services decide meanwhile, and at least once per heartbeat period, so a stale file means a
-// stuck loop; the metrics file once a second, or at once when something an alert keys on changes.
+// service) and when they are written. The status file soon (20 ms, more for a large file) after
+// something a reader acts on changed, however many services decide meanwhile, and otherwise once
+// per heartbeat (1 s), so a stale file means a stuck loop; the metrics file once a second, or at
+// once when something an alert keys on changes.
 #include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
 
 #include <boost/asio/steady_timer.hpp>
@@ -20,6 +21,10 @@
 
 namespace sidecar {
 
+// The longest the status file goes unwritten while the daemon runs (README, "Status file"):
+// `status --max-age` defaults to at least 5 s, well above it.
+inline constexpr std::chrono::milliseconds kStatusHeartbeat{1000};
+
 class StatusPublisher {
  public:
   using Services = std::vector<std::shared_ptr<ServiceRunner>>;
@@ -33,7 +38,9 @@ class StatusPublisher {
 
  private:
   boost::asio::awaitable<void> loop();
-  std::chrono::milliseconds heartbeat_period() const;
+  boost::asio::awaitable<Clock::duration> write_in_steps();
+  StatusSnapshot take_snapshot();  // for a write: clears dirty, logs a bridge state change
+  void commit(const StatusSnapshot& snap, nlohmann::json services);
   StatusSnapshot snapshot();
   void report_write_error(const char* what, const std::optional<std::string>& error);
 

@@ -136,3 +136,52 @@ TEST_CASE("service view: the hook per state") {
     CHECK(sidecar::hook_for(h, s).empty());
   }
 }
+
+TEST_CASE("service view: the reader key ignores what changes every round") {
+  sidecar::ServiceView v;
+  sidecar::apply_config_to_view(v, two_checks());
+  sidecar::record_round(v, {ok(), ok()}, 10.0);
+  auto key = sidecar::reader_key(v);
+  // Another passing round: counters, timestamps and round trips change, the key does not.
+  auto again = ok();
+  again.rtt_ms = 7.5;
+  sidecar::record_round(v, {again, ok()}, 10.1);
+  CHECK(sidecar::reader_key(v) == key);
+  CHECK(v.rounds == 2);
+
+  SECTION("a check failing changes it") {
+    sidecar::record_round(v, {ok(), refused()}, 10.2);
+    CHECK(sidecar::reader_key(v) != key);
+  }
+  SECTION("a different failure reason changes it") {
+    sidecar::record_round(v, {ok(), refused()}, 10.2);
+    auto refused_key = sidecar::reader_key(v);
+    auto t = refused();
+    t.reason = probes::Reason::timeout;
+    sidecar::record_round(v, {ok(), t}, 10.3);
+    CHECK(sidecar::reader_key(v) != refused_key);
+  }
+  SECTION("a transition changes it") {
+    sidecar::record_transition(v, {ServiceState::init, ServiceState::up, "3 successes"}, 10.2, 8);
+    CHECK(sidecar::reader_key(v) != key);
+  }
+  SECTION("maintenance, and its reason, change it") {
+    v.maintenance = sidecar::MaintenanceView{"upgrade", 10.2};
+    auto in_maintenance = sidecar::reader_key(v);
+    CHECK(in_maintenance != key);
+    v.maintenance->reason = "other reason";
+    CHECK(sidecar::reader_key(v) != in_maintenance);
+  }
+  SECTION("a route's desired state or command changes it") {
+    v.routes.push_back({"192.0.2.53/32", "self", sidecar::Desired::announce, false, false,
+                        "announce route 192.0.2.53/32 next-hop self", {}});
+    auto announced = sidecar::reader_key(v);
+    CHECK(announced != key);
+    v.routes[0].command += " med 1100";
+    CHECK(sidecar::reader_key(v) != announced);
+    // ExaBGP's confirmation is not part of it: the bridge says so itself (its on_change).
+    auto with_command = sidecar::reader_key(v);
+    v.routes[0].confirmed = true;
+    CHECK(sidecar::reader_key(v) == with_command);
+  }
+}
