@@ -42,7 +42,10 @@ POSSIBLE, WHY = dpl.netns_possible()
 WINDOW_MASK = 0xFFFFFF - 0b111111  # ExaBGP's respawn_timemask
 MAX_STARTS = 5  # ExaBGP's respawn_number: a sixth start in one window ends ExaBGP
 WINDOW_END_MARGIN_S = 1.5  # no kill this close to a window's end: its respawn may land after it
-SLOT_S = 4.0  # planned time from one kill to the next when no window boundary is in the way
+# Planned time from one kill to the next when no window is full: a restart is up 0.25 s after
+# its kill (ExaBGP's respawn, the first round, `rise` 2 at fast_interval 0.2 s; up_s below), so
+# 1 s leaves it four times that; a slower one only delays the next kill.
+SLOT_S = 1.0
 
 
 def window(t: float) -> int:
@@ -91,6 +94,7 @@ class HitlessOnTheDataPlane(e2e.TestCase):
         cls.dp.__enter__()
         # Every start of each node's child so far, for ExaBGP's respawn limit (one per ExaBGP).
         cls.starts = {}
+        cls.up_s = []  # from each kill to its successor up and announced
         for n in cls.dp.nodes:
             wait_until(lambda: cls.service(n).get("state") == "up", 20, f"{n.name} up")
             cls.starts[n.k] = [cls.status(n)["started_unix"]]
@@ -134,6 +138,7 @@ class HitlessOnTheDataPlane(e2e.TestCase):
         wait_until(lambda: self.service(n).get("state") == "up" and
                    self.service(n).get("announced"), 10, f"{n.name}'s new sidecar up")
         self.assertTrue(n.exabgp.running(), f"{n.name}'s ExaBGP gave up on its child")
+        self.up_s.append(time.time() - at)
         return self.starts[n.k][-1]
 
     def plan(self, n, kills: int, lead_s: float = 1.0) -> list:
@@ -150,8 +155,9 @@ class HitlessOnTheDataPlane(e2e.TestCase):
         """`kills` SIGKILLs of n's sidecar under 1,000 queries/s, the router watched throughout:
         (load summary, watcher, seconds of the run)."""
         w = self.watch(n)
+        self.up_s = []
         times = self.plan(n, kills)
-        seconds = times[-1] + SLOT_S - time.time()
+        seconds = times[-1] + SLOT_S + 1.0 - time.time()
         p = self.dp.load(QPS, seconds)
         dpl.read_load_start(p)
         t0 = time.time()
@@ -170,8 +176,9 @@ class HitlessOnTheDataPlane(e2e.TestCase):
         n = self.dp.nodes[0]
         summary, w, took = self.kills_under_load(n, KILLS)
         bad = len(summary.get("bad_at", []))
-        print(f"{KILLS} SIGKILLs of {n.name}'s sidecar in {took:.1f} s: {bad} of {summary['sent']}"
-              f" queries failed or lost; {w.summary()}", flush=True)
+        print(f"{KILLS} SIGKILLs of {n.name}'s sidecar in {took:.1f} s (at {self.kills_at} s, "
+              f"each successor up {min(self.up_s):.2f}-{max(self.up_s):.2f} s after its kill): "
+              f"{bad} of {summary['sent']} queries failed or lost; {w.summary()}", flush=True)
         self.assertEqual(w.missing(), 0, "the router lost the node's path during a restart")
         # The polls run every 10 ms at nice -10, but a shared 2-core machine can still delay
         # one (gaps above 50 ms are kept); the kernel's change announcements, counted in
@@ -210,7 +217,7 @@ class HitlessOnTheDataPlane(e2e.TestCase):
         edit_config(n, lambda c: c["services"][0].update(
             routes=[r for r in c["services"][0]["routes"] if r["prefix"] != DROPPED]))
         at = kill_time(self.starts[n.k], time.time() + 1.0)
-        p = self.dp.load(QPS, at - time.time() + SLOT_S)
+        p = self.dp.load(QPS, at - time.time() + SLOT_S + 1.0)
         dpl.read_load_start(p)
         self.kills_at = [round(at - time.time(), 2)]
         started = self.kill_and_wait_up(n, at, forget)
