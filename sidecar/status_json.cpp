@@ -139,13 +139,22 @@ nlohmann::json service_to_json(const ServiceView& svc) {
   return out;
 }
 
+namespace {
+nlohmann::json document_without_services(const StatusSnapshot& s);
+}  // namespace
+
 nlohmann::json status_to_json(const StatusSnapshot& s) {
+  auto out = document_without_services(s);
   nlohmann::json services = nlohmann::json::array();
   for (const auto& svc : s.services) services.push_back(service_to_json(svc));
-  return status_to_json(s, std::move(services));
+  out["services"] = std::move(services);
+  return out;
 }
 
-nlohmann::json status_to_json(const StatusSnapshot& s, nlohmann::json services) {
+namespace {
+
+// Everything but "services", sanitized.
+nlohmann::json document_without_services(const StatusSnapshot& s) {
   nlohmann::json neighbors = nlohmann::json::array();
   for (const auto& n : s.exabgp.neighbors) {
     neighbors.push_back(
@@ -194,12 +203,44 @@ nlohmann::json status_to_json(const StatusSnapshot& s, nlohmann::json services) 
   // to clean, the document leaves here valid UTF-8, so no dump() of it can throw (the services'
   // entries, made by service_to_json, already are).
   valid_utf8_strings(out);
-  out["services"] = std::move(services);
   return out;
 }
 
+}  // namespace
+
+std::string service_entry_text(const ServiceView& service) {
+  return dump_json(service_to_json(service));
+}
+
 std::string render_status(const StatusSnapshot& snapshot) {
-  return dump_json(status_to_json(snapshot), 2) + "\n";
+  std::vector<std::string> entries;
+  entries.reserve(snapshot.services.size());
+  for (const auto& svc : snapshot.services) entries.push_back(service_entry_text(svc));
+  return render_status(snapshot, entries);
+}
+
+std::string render_status(const StatusSnapshot& snapshot, const std::vector<std::string>& entries) {
+  // The document is dumped with an empty "services" (a key no string of it can contain: keys
+  // are ours, and values are dumped escaped), whose place then receives the entries' lines.
+  auto doc = document_without_services(snapshot);
+  doc["services"] = nlohmann::json::array();
+  auto text = dump_json(doc, 2);
+  static constexpr std::string_view kEmpty = "\n  \"services\": []";
+  auto at = text.find(kEmpty);
+  if (at == std::string::npos) return text + "\n";  // cannot be: the key is ours
+  std::string out;
+  std::size_t size = text.size() + 16;
+  for (const auto& e : entries) size += e.size() + 6;
+  out.reserve(size);
+  out.append(text, 0, at);
+  out.append("\n  \"services\": [");
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    out.append(i ? ",\n    " : "\n    ").append(entries[i]);
+  }
+  out.append(entries.empty() ? "]" : "\n  ]");
+  out.append(text, at + kEmpty.size());
+  out.push_back('\n');
+  return out;
 }
 
 }  // namespace sidecar

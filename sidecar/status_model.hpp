@@ -118,12 +118,16 @@ bool service_announced(const ServiceView& service);
 
 // Every string of the result is valid UTF-8 (sanitized here), so dump() cannot throw on it.
 nlohmann::json status_to_json(const StatusSnapshot& snapshot);
-// The same in two steps, so a large node can build its services' entries a few at a time:
-// one entry of "services" (sanitized like the rest), and the document around entries made so.
+// One entry of "services" (sanitized like the rest).
 nlohmann::json service_to_json(const ServiceView& service);
-nlohmann::json status_to_json(const StatusSnapshot& snapshot, nlohmann::json services);
-// The status file's text: status_to_json dumped with 2-space indent and a final newline.
+// The status file's text: the document with 2-space indent, each service's entry on one line
+// (a 1,000-service node's file stays a few MB and quick to write; `status` is for people), and a
+// final newline.
 std::string render_status(const StatusSnapshot& snapshot);
+// The same in two steps, so a large node can render its services' entries a few at a time: an
+// entry's text (service_entry_text), and the document around the entries, in order.
+std::string service_entry_text(const ServiceView& service);
+std::string render_status(const StatusSnapshot& snapshot, const std::vector<std::string>& entries);
 std::string metrics_text(const StatusSnapshot& snapshot);
 
 }  // namespace sidecar

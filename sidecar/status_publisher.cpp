@@ -9,7 +9,6 @@
 
 #include "sidecar/atomic_file.hpp"
 #include "sidecar/clock.hpp"
-#include "sidecar/json_text.hpp"
 #include "sidecar/log.hpp"
 #include "sidecar/version.hpp"
 
@@ -77,18 +76,19 @@ asio::awaitable<void> StatusPublisher::loop() {
   }
 }
 
-// The snapshot is taken at once (a consistent picture); its services' entries are then built a
-// few at a time, letting due rounds run in between: building 1,000 entries at one go would hold
-// the loop for tens of milliseconds and make every round due meanwhile that late. Returns the
-// time spent building and writing, not counting the other work run in between.
+// The snapshot is taken at once (a consistent picture); its services' entries are then rendered
+// a few at a time, letting due rounds run in between: rendering 1,000 entries at one go would
+// hold the loop for tens of milliseconds and make every round due meanwhile that late. Returns
+// the time spent rendering and writing, not counting the other work run in between.
 asio::awaitable<Clock::duration> StatusPublisher::write_in_steps() {
   constexpr std::size_t kStep = 25;
   auto began = Clock::now();
   auto snap = take_snapshot();
-  nlohmann::json services = nlohmann::json::array();
+  std::vector<std::string> entries;
+  entries.reserve(snap.services.size());
   Clock::duration spent{};
   for (std::size_t i = 0; i < snap.services.size(); ++i) {
-    services.push_back(service_to_json(snap.services[i]));
+    entries.push_back(service_entry_text(snap.services[i]));
     if ((i + 1) % kStep == 0 && i + 1 < snap.services.size()) {
       spent += Clock::now() - began;
       co_await asio::post(ctx_.io, asio::use_awaitable);
@@ -97,15 +97,15 @@ asio::awaitable<Clock::duration> StatusPublisher::write_in_steps() {
       began = Clock::now();
     }
   }
-  commit(snap, std::move(services));
+  commit(snap, entries);
   co_return spent + (Clock::now() - began);
 }
 
 void StatusPublisher::write_now() {
   auto snap = take_snapshot();
-  nlohmann::json services = nlohmann::json::array();
-  for (const auto& svc : snap.services) services.push_back(service_to_json(svc));
-  commit(snap, std::move(services));
+  std::vector<std::string> entries;
+  for (const auto& svc : snap.services) entries.push_back(service_entry_text(svc));
+  commit(snap, entries);
 }
 
 StatusSnapshot StatusPublisher::snapshot() {
@@ -160,8 +160,8 @@ StatusSnapshot StatusPublisher::take_snapshot() {
   return snap;
 }
 
-void StatusPublisher::commit(const StatusSnapshot& snap, nlohmann::json services) {
-  auto text = dump_json(status_to_json(snap, std::move(services)), 2) + "\n";
+void StatusPublisher::commit(const StatusSnapshot& snap, const std::vector<std::string>& entries) {
+  auto text = render_status(snap, entries);
   report_write_error("status_file", write_file_atomically(config_.status_file, text));
   if (config_.metrics_file.empty()) return;
   // node_exporter reads the metrics file every 15-60 s: rewriting it every round would double

@@ -40,7 +40,7 @@ class StatusPublisher {
   boost::asio::awaitable<void> loop();
   boost::asio::awaitable<Clock::duration> write_in_steps();
   StatusSnapshot take_snapshot();  // for a write: clears dirty, logs a bridge state change
-  void commit(const StatusSnapshot& snap, nlohmann::json services);
+  void commit(const StatusSnapshot& snap, const std::vector<std::string>& entries);
   StatusSnapshot snapshot();
   void report_write_error(const char* what, const std::optional<std::string>& error);
 

@@ -33,6 +33,11 @@ def ms(value):
     return "-" if value is None else f"{value * 1000:.0f}"
 
 
+def ms3(value):
+    """Seconds as milliseconds with two decimals (sub-millisecond figures)."""
+    return "-" if value is None else f"{value * 1000:.2f}"
+
+
 class RibWatch:
     """`gobgp monitor global rib -j` in the background: every update for one prefix, stamped with
     time.monotonic() (and time.time()) when the line arrives. Polling `gobgp global rib` costs

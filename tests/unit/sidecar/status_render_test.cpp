@@ -196,3 +196,49 @@ TEST_CASE("atomic write replaces the file and never follows a planted symlink") 
   CHECK(err->find("create the folder") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("status file text: the document with one line per service, equal to status_to_json") {
+  for (std::size_t n : {0, 1, 3}) {
+    auto s = sample();
+    auto one = s.services.front();
+    s.services.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      one.name = "svc" + std::to_string(i);
+      s.services.push_back(one);
+    }
+    if (n == 3) s.config_error = std::vector<std::string>{"services[0].rise: must be >= 1"};
+    auto text = sidecar::render_status(s);
+    CHECK(nlohmann::json::parse(text) == sidecar::status_to_json(s));
+    CHECK(text.back() == '\n');
+    // Each entry on its own line: a person paging the file sees one service per line.
+    std::size_t lines = 0;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("    {\"announced\"", 0) == 0) ++lines;
+    }
+    CHECK(lines == n);
+  }
+}
+
+TEST_CASE("status file: the schedule block is a cumulative histogram of round lag") {
+  auto s = sample();
+  s.schedule.record(0.05, 1.0);
+  s.schedule.record(3.0, 1.0);
+  s.schedule.record(3000.0, 1.0);
+  s.schedule_max_ms = 3000.0;
+  auto j = sidecar::status_to_json(s)["schedule"];
+  CHECK(j["rounds"] == 3);
+  CHECK(j["lag_max_ms"] == 3000.0);
+  REQUIRE(j["lag_bounds_ms"].size() == sidecar::ScheduleStats::kBoundsMs.size());
+  REQUIRE(j["rounds_lag_at_most"].size() == j["lag_bounds_ms"].size() + 1);
+  CHECK(j["rounds_lag_at_most"][0] == 1);      // <= 0.1 ms
+  CHECK(j["rounds_lag_at_most"][5] == 2);      // <= 5 ms
+  CHECK(j["rounds_lag_at_most"][11] == 2);     // <= 1000 ms
+  CHECK(j["rounds_lag_at_most"].back() == 3);  // every round
+  auto metrics = sidecar::metrics_text(s);
+  CHECK(metrics.find("anycast_sidecar_round_lag_seconds_bucket{le=\"0.005\"} 2\n") !=
+        std::string::npos);
+  CHECK(metrics.find("anycast_sidecar_round_lag_seconds_bucket{le=\"+Inf\"} 3\n") !=
+        std::string::npos);
+  CHECK(metrics.find("anycast_sidecar_round_lag_seconds_count 3\n") != std::string::npos);
+}
