@@ -50,7 +50,7 @@ struct RouteView {
   Desired desired = Desired::none;
   bool confirmed = false;
   bool rejected = false;
-  std::string command;  // the latest line sent for it
+  std::string command;                 // the latest line sent for it
   std::vector<std::string> neighbors;  // the route's scope; empty = every peer
 };
 

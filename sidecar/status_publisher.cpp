@@ -32,8 +32,7 @@ std::string alert_key(const StatusSnapshot& snap) {
 
 }  // namespace
 
-StatusPublisher::StatusPublisher(DaemonContext& ctx, const Config& config,
-                                 const Services& services,
+StatusPublisher::StatusPublisher(DaemonContext& ctx, const Config& config, const Services& services,
                                  const std::vector<std::string>& config_error)
     : ctx_(ctx),
       config_(config),

@@ -51,8 +51,13 @@ sidecar::StatusSnapshot sample() {
   ch.consecutive_successes = 57;
   svc.checks.push_back(ch);
   svc.transitions.push_back({1795339541.0, ServiceState::rising, ServiceState::up, "3 successes"});
-  svc.routes.push_back({"192.0.2.53/32", "self", Desired::announce, true, false,
-                        "announce route 192.0.2.53/32 next-hop self", {}});
+  svc.routes.push_back({"192.0.2.53/32",
+                        "self",
+                        Desired::announce,
+                        true,
+                        false,
+                        "announce route 192.0.2.53/32 next-hop self",
+                        {}});
   svc.probes_by_reason[0] = 57;
   s.services.push_back(svc);
   return s;
@@ -135,8 +140,10 @@ TEST_CASE("metrics name the state, the announcement and the failure reason") {
   CHECK(text.find("anycast_sidecar_bridge_state{state=\"ok\"} 1\n") != std::string::npos);
   CHECK(text.find("anycast_sidecar_bridge_state{state=\"stalled\"} 0\n") != std::string::npos);
   CHECK(text.find("anycast_sidecar_service_up{service=\"res\\\"olver\"} 1\n") != std::string::npos);
-  CHECK(text.find("anycast_sidecar_route_announced{service=\"res\\\"olver\",prefix=\"192.0.2.53/32\"} 1") !=
-        std::string::npos);
+  CHECK(
+      text.find(
+          "anycast_sidecar_route_announced{service=\"res\\\"olver\",prefix=\"192.0.2.53/32\"} 1") !=
+      std::string::npos);
   CHECK(text.find("reason=\"connection_refused\"} 0\n") != std::string::npos);
   CHECK(text.find("# TYPE anycast_sidecar_probes_total counter") != std::string::npos);
   CHECK(text.find("anycast_sidecar_status_updated_timestamp_seconds 1795339599.4") !=
