@@ -603,6 +603,14 @@ def read_load(p: subprocess.Popen, timeout: float) -> tuple[list[dict], dict]:
     return [r for r in rows if not r.get("summary")], summary
 
 
+def end_load(p: subprocess.Popen, timeout: float = 30) -> tuple[list[dict], dict]:
+    """Ends a load.py early (SIGTERM: it sends no more and settles what is out); read_load's
+    answer."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+    return read_load(p, timeout)
+
+
 def never_withdraws_argv(workdir: Path) -> list[str]:
     """A STAND-IN for a broken health checker (the negative control): it announces the anycast
     route once and never withdraws it, whatever the resolver does."""
