@@ -20,7 +20,7 @@ served each query, also while that node's recursion is broken.
   looks at the resolver can withdraw) the path stays.
 
 Every query not answered in time counts (NOISE at most: stray losses of a shared 2-core
-machine). Takes about 100 s. Skips, saying why, where network namespaces cannot be made."""
+machine). Takes about 60 s. Skips, saying why, where network namespaces cannot be made."""
 import shutil
 import time
 import unittest
