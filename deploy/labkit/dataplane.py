@@ -11,8 +11,15 @@ plane"):
                                             into, ExaBGP + the sidecar announcing next-hop self
 
 Each node's authoritative server answers whoami.example.test. TXT "nodeK" (TTL 1 s, like every
-name of its zone, so a dead authoritative shows to clients and to the sidecar's recursion check
-within a second), so labkit/load.py can tell which node answered.
+name of its zone, so a dead authoritative shows to clients within a second; www.example.test,
+the recursion check's name, has TTL 0 so every check recurses), and each resolver itself answers
+whoami.health.test. TXT "nodeK" from its local zone, so labkit/load.py can tell which node
+answered, through recursion or not.
+
+The recursion check is `on_failure: "degrade"` with `max_rtt_ms` 100 (a healthy lab answers in
+a few ms), the local-zone check `down`, as deploy/examples has them. With slow_upstream=True a
+delaying relay (labkit/slow_upstream.py, a stand-in for a slow upstream) sits between each
+resolver and its authoritative server: Node.set_upstream_delay(ms).
 
 Namespace names carry a per-run prefix (acsdp<pid><random>-), so parallel runs never meet.
 DataPlane is a context manager: leaving it (or the interpreter, through atexit) stops every
@@ -26,6 +33,8 @@ import ctypes
 import json
 import os
 import random
+import re
+import signal
 import subprocess
 import sys
 import threading
@@ -46,6 +55,16 @@ ROUTER_ASN = 65000
 NODE_ASN = 65001
 AUTH_PORT = 5300
 WHOAMI = "whoami.example.test."
+WHOAMI_LOCAL = "whoami.health.test."  # answered by the resolver itself: no recursion
+RELAY_PORT = 5301  # the slow-upstream relay, in front of AUTH_PORT
+SLOW_UPSTREAM_PY = Path(__file__).resolve().parent / "slow_upstream.py"
+# Unbound behind a slow upstream (slow_upstream=True). labkit's Unbound learns the 1 ms loopback
+# RTT and gives up on a try after 50 ms (infra-cache-min-rtt default) up to 300 ms: a 200 ms
+# upstream times out, and Unbound then answers SERVFAIL from its infra cache for over a minute
+# (seen). With these it waits at least 400 ms a try, so a slow upstream is slow (the check's `slow`), a
+# dead one still fails within the check's timeout, and a host entry lives 2 s, so a healed
+# upstream is asked again at once (what `unbound-control flush_infra all` does by hand).
+SLOW_LAB_UNBOUND = ("infra-cache-min-rtt: 400", "infra-cache-max-rtt: 1000", "infra-host-ttl: 2")
 LOAD_PY = Path(__file__).resolve().parent / "load.py"
 _CLONE_NEWNET = 0x40000000
 
@@ -106,8 +125,11 @@ def _ip(*args: str) -> None:
 class NsUnbound(Unbound):
     """Unbound on the anycast address inside a node namespace, open to the clients' network."""
 
-    def __init__(self, ns: str, *args, **kwargs):
+    def __init__(self, ns: str, *args, node_name: str = "", tuning: Sequence[str] = (),
+                 **kwargs):
         self.ns = ns
+        self.node_name = node_name
+        self.tuning = list(tuning)  # server: lines replacing labkit's (same option) or added
         super().__init__(*args, **kwargs)
         self.proc.argv = _ns_argv(ns, self.proc.argv)
 
@@ -117,6 +139,13 @@ class NsUnbound(Unbound):
             "  access-control: ::1/128", "  access-control: 192.0.2.0/24 "
             + ("refuse" if self.refuse else "allow") + "\n  access-control: 198.51.100.0/24 "
             + ("refuse" if self.refuse else "allow") + "\n  access-control: ::1/128")
+        lines = [f"  local-data: '{WHOAMI_LOCAL} 60 IN TXT \"{self.node_name}\"'"]
+        for line in self.tuning:
+            option = line.split(":")[0]
+            kept = [x for x in text.splitlines() if x.strip().split(":")[0] != option]
+            text = "\n".join(kept) + "\n"
+            lines.append("  " + line)
+        text = text.replace("stub-zone:", "\n".join(lines) + "\nstub-zone:")
         self.config_path.write_text(text)
         return self.config_path
 
@@ -137,9 +166,13 @@ class NsBind(Bind):
         super().write_config()
         if self.role == "authoritative":
             zone = self.dir / "example.test.zone"
-            text = zone.read_text().replace("$TTL 60", "$TTL 1")
+            # www (the recursion check's name) TTL 0: no check is answered from a cache.
+            text = zone.read_text().replace("$TTL 60", "$TTL 1").replace(
+                "www     IN A", "www   0 IN A")
             zone.write_text(text + f'whoami  IN TXT "{self.node_name}"\n')
         else:
+            zone = self.dir / "health.test.zone"
+            zone.write_text(zone.read_text() + f'whoami  IN TXT "{self.node_name}"\n')
             text = self.config_path.read_text().replace(
                 "allow-recursion { 127.0.0.0/8; ::1; };",
                 "allow-recursion { 127.0.0.0/8; ::1; 192.0.2.0/24; 198.51.100.0/24; };")
@@ -219,6 +252,21 @@ class Bird(OwnsProc):
                 return "established" if "Established" in line else line.split()[-1].lower()
         return "unknown"
 
+    def rib_paths(self) -> dict[str, int]:
+        """The paths BIRD holds for the anycast prefix, best or not: {protocol (node name): MED
+        (0 when none)}. A degraded node is here with its worse MED but not in fib_nexthops()."""
+        out = self.birdc("show", "route", "for", PREFIX, "all")
+        paths: dict[str, int] = {}
+        current = None
+        for line in out.stdout.splitlines():
+            m = re.search(r"unicast \[(\S+) ", line)
+            if m:
+                current = m.group(1)
+                paths[current] = 0
+            elif current and line.strip().startswith("BGP.med:"):
+                paths[current] = int(line.split(":", 1)[1])
+        return paths
+
     def fib_nexthops(self) -> set[str]:
         """The next hops the router's kernel forwards the anycast address to."""
         out = run(["ip", "-n", self.ns, "-j", "route", "show", PREFIX], timeout=10)
@@ -245,6 +293,36 @@ class RouterView:
         return self.bird.neighbor_state(addr)
 
 
+class SlowUpstream(OwnsProc):
+    """A STAND-IN for a slow upstream (labkit/slow_upstream.py) in a node namespace: the
+    resolver asks it on RELAY_PORT, it asks the authoritative on AUTH_PORT and holds each reply
+    for the delay in its delay file."""
+
+    def __init__(self, ns: str, workdir: Path):
+        self.ns = ns
+        self.delay_path = Path(workdir) / "slow-upstream.delay_ms"
+        self.proc = Proc("slow-upstream", _ns_argv(ns, [
+            sys.executable, str(SLOW_UPSTREAM_PY), "--listen", f"127.0.0.1:{RELAY_PORT}",
+            "--to", f"127.0.0.1:{AUTH_PORT}", "--delay-file", str(self.delay_path)]), workdir)
+
+    def __repr__(self):
+        return f"SlowUpstream({self.ns})"
+
+    def start(self, timeout: float = 10) -> "SlowUpstream":
+        self.set_delay(0)
+        self.proc.start()
+        wait_until(lambda: "relay on" in self.proc.log() or not self.proc.running(), timeout,
+                   f"slow-upstream relay in {self.ns}")
+        if not self.proc.running():
+            raise RuntimeError(f"slow-upstream relay exited: {self.proc.log()[-2000:]}")
+        return self
+
+    def set_delay(self, ms: int) -> None:
+        tmp = self.delay_path.with_suffix(".tmp")
+        tmp.write_text(f"{ms}\n")
+        os.replace(tmp, self.delay_path)  # the relay never reads half a number
+
+
 class NsExaBGP(ExaBGP):
     def __init__(self, ns: str, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -254,18 +332,22 @@ class NsExaBGP(ExaBGP):
 
 # --- the lab ----------------------------------------------------------------------------------
 class Node:
-    def __init__(self, k: int, kind: str, ns: str, workdir: Path):
+    def __init__(self, k: int, kind: str, ns: str, workdir: Path, slow_upstream: bool = False):
         self.k, self.kind, self.ns, self.workdir = k, kind, ns, workdir
         self.name = f"node{k}"
         self.router_side = f"203.0.113.{4 * (k - 1) + 1}"
         self.addr = f"203.0.113.{4 * (k - 1) + 2}"
         self.auth = NsBind(ns, workdir, role="authoritative", port=AUTH_PORT,
                            node_name=self.name)
+        self.relay = SlowUpstream(ns, workdir) if slow_upstream else None
+        upstream = RELAY_PORT if slow_upstream else AUTH_PORT
         if kind == "bind":
             self.resolver = NsBind(ns, workdir, role="resolver", addr=ANYCAST, port=53,
-                                   upstream_port=AUTH_PORT)
+                                   upstream_port=upstream, node_name=self.name)
         else:
-            self.resolver = NsUnbound(ns, workdir, addr=ANYCAST, port=53, stub_port=AUTH_PORT)
+            self.resolver = NsUnbound(ns, workdir, addr=ANYCAST, port=53, stub_port=upstream,
+                                      node_name=self.name,
+                                      tuning=SLOW_LAB_UNBOUND if slow_upstream else ())
         self.exabgp: Optional[NsExaBGP] = None
         self.config: Optional[Path] = None
 
@@ -274,6 +356,12 @@ class Node:
 
     def sidecar_children(self) -> list[int]:
         return self.exabgp.children() if self.exabgp and self.exabgp.running() else []
+
+    def set_upstream_delay(self, ms: int) -> None:
+        """Replies from the authoritative server reach the resolver ms later (slow_upstream)."""
+        if self.relay is None:
+            raise RuntimeError(f"{self.name}: the lab was built without slow_upstream=True")
+        self.relay.set_delay(ms)
 
 
 class DataPlane:
@@ -288,7 +376,8 @@ class DataPlane:
                  interval_ms: int = 1000, fast_interval_ms: int = 200, timeout_ms: int = 500,
                  rise: int = 2, fall: int = 3, hold_time: int = 9,
                  child_argv: Optional[Callable[["Node"], list[str]]] = None, nodes: int = 3,
-                 log=None, prefix: Optional[str] = None, persistent: bool = False):
+                 log=None, prefix: Optional[str] = None, persistent: bool = False,
+                 slow_upstream: bool = False):
         self.workdir = Path(workdir) if workdir else make_workdir("acs-dataplane-")
         self.prefix = prefix or f"acsdp{os.getpid() % 100000}{random.randrange(1000):03d}-"
         # persistent (the lab): no atexit cleanup, the processes outlive this command.
@@ -299,14 +388,21 @@ class DataPlane:
         self.hold_time = hold_time
         self.child_argv = child_argv
         # The recursion check's on_failure: "degrade" (a shared upstream failure worsens the
-        # announcement) or "down" (it withdraws, as before the degraded state existed).
-        self.recursion_on_failure = "down"
+        # announcement, as deploy/examples has it) or "down" (it withdraws, as before the
+        # degraded state existed: the negative controls). max_rtt_ms: a healthy lab answers in a
+        # few ms, so 100 is never tripped by a busy machine's jitter, and stays below Unbound's
+        # 300 ms upstream timeout (infra-cache-max-rtt) that a slower upstream would hit.
+        self.recursion_on_failure = "degrade"
+        self.recursion_max_rtt_ms: Optional[int] = 100
+        self.local_on_failure = "down"
+        self.when_degraded: Optional[dict] = None  # None: the default (MED + 1000)
+        self.extra_checks: list[dict] = []  # appended to the two DNS checks
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.namespaces: list[str] = []
         self.router_ns = self.prefix + "r"
         self.client_ns = self.prefix + "c"
         self.nodes = [Node(k, self.KINDS.get(k, "unbound"), self.prefix + f"n{k}",
-                           self._node_dir(k)) for k in range(1, nodes + 1)]
+                           self._node_dir(k), slow_upstream) for k in range(1, nodes + 1)]
         self.bird = Bird(self.router_ns, self.workdir, "203.0.113.1",
                          [(n.name, n.addr, NODE_ASN) for n in self.nodes], hold_time=hold_time)
         self._extra: list = []  # other processes started in the lab (load generators)
@@ -364,21 +460,38 @@ class DataPlane:
         self.bird.start()
         for n in self.nodes:
             n.auth.start()
+            if n.relay:
+                n.relay.start()
             n.resolver.start()
         for n in self.nodes:
             self.start_speaker(n)
         self.wait_fib({n.addr for n in self.nodes}, timeout)
 
     def sidecar_config(self, n: Node) -> Path:
-        checks = [sc.dns_check(53, server=ANYCAST, name="local-zone"),
+        checks = [sc.dns_check(53, server=ANYCAST, name="local-zone",
+                               on_failure=self.local_on_failure),
                   sc.dns_check(53, server=ANYCAST, name="recursion", qname="www.example.test.",
-                               answers=(EXAMPLE_WWW,))]
-        if self.recursion_on_failure != "down":
-            checks[1]["on_failure"] = self.recursion_on_failure
-        svc = sc.service("resolver", checks=checks,
-                         routes=[sc.route(PREFIX, next_hop="self")], **self.schedule)
+                               answers=(EXAMPLE_WWW,), on_failure=self.recursion_on_failure,
+                               max_rtt_ms=self.recursion_max_rtt_ms)] + self.extra_checks
+        route = sc.route(PREFIX, next_hop="self")
+        if self.when_degraded is not None:
+            route["when_degraded"] = self.when_degraded
+        svc = sc.service("resolver", checks=checks, routes=[route], **self.schedule)
         return sc.write_config(n.workdir, [svc], exabgp={"ack": True, "ack_timeout_ms": 2000,
                                                          "ping_interval_ms": 2000})
+
+    def reconfigure(self, n: Node, timeout: float = 10) -> None:
+        """Rewrites node n's sidecar configuration from the attributes above and reloads it
+        (SIGHUP to the sidecar); returns once the sidecar logged the reload."""
+        before = n.exabgp.child_stderr().count(" reloaded config=")
+        n.config = self.sidecar_config(n)
+        children = n.sidecar_children()
+        if not children:
+            raise RuntimeError(f"{n.name}: ExaBGP has no sidecar child to reload")
+        for pid in children:
+            os.kill(pid, signal.SIGHUP)
+        wait_until(lambda: n.exabgp.child_stderr().count(" reloaded config=") > before, timeout,
+                   f"{n.name}'s sidecar reloading {n.config}")
 
     def attach(self) -> "DataPlane":
         """For a later command of the lab: the objects of a running data plane (same workdir and
@@ -434,7 +547,7 @@ class DataPlane:
             except Exception:
                 pass
         procs = [n.exabgp for n in self.nodes if n.exabgp] + [self.bird]
-        procs += [x for n in self.nodes for x in (n.resolver, n.auth)]
+        procs += [x for n in self.nodes for x in (n.resolver, n.relay, n.auth) if x]
         for p in procs:
             try:
                 p.stop(5)
@@ -488,6 +601,14 @@ def read_load(p: subprocess.Popen, timeout: float) -> tuple[list[dict], dict]:
     if summary is None:
         raise RuntimeError(f"load.py gave no summary (exit {p.returncode})")
     return [r for r in rows if not r.get("summary")], summary
+
+
+def end_load(p: subprocess.Popen, timeout: float = 30) -> tuple[list[dict], dict]:
+    """Ends a load.py early (SIGTERM: it sends no more and settles what is out); read_load's
+    answer."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+    return read_load(p, timeout)
 
 
 def never_withdraws_argv(workdir: Path) -> list[str]:
@@ -560,8 +681,8 @@ def fix_fault(dp: DataPlane, what: str, n: Node, timeout: float = 60) -> float:
     elif what == "recursion-broken":
         # Both resolvers remember an unreachable server (Unbound's infra cache, BIND's bad-server
         # cache); a restart forgets at once, as `unbound-control flush_infra all` / `rndc flush`.
-        # So: resolver stopped (the node is withdrawn already: it costs clients nothing),
-        # authoritative started, resolver started with an empty cache.
+        # So: resolver stopped (the node is degraded already, its worse MED keeps clients away:
+        # it costs them nothing), authoritative started, resolver started with an empty cache.
         n.resolver.stop()
         n.auth.start()
         n.resolver.start()

@@ -53,6 +53,11 @@ def status(lab_dir: Path, state: dict) -> int:
           f"{dpl.PREFIX}`")
     out = run(["ip", "-n", dp.router_ns, "route", "show", dpl.PREFIX])
     print("\n".join("    " + line for line in out.stdout.splitlines()) or "    (no route)")
+    if dp.bird.running():
+        # Its RIB too: a degraded node is announced (worse MED) but not in the FIB.
+        paths = dp.bird.rib_paths()
+        print("    RIB: " + (", ".join(f"{name} MED {med}" for name, med in sorted(paths.items()))
+                             or "no path"))
     for node in dp.nodes:
         faults = [w for w, n in state["faults"] if n == node.k]
         print(f"--- {node.name} {node.addr} ({node.kind}, ns {node.ns}) faults: "

@@ -13,7 +13,8 @@ time below counts from), then
   {"interval": 3, "t": 3.0, "sent": 2000, "answered": 1990, "failed": 4, "late": 0, "lost": 6,
    "nodes": {"node1": 660, ...}, "first_bad": 3.41, "last_bad": 3.87}
 per interval of send time (emitted once every query sent in it is settled), then one
-{"summary": true, ...} with the totals. answered = a NOERROR reply within --late-after (1 s);
+{"summary": true, ...} with the totals. SIGTERM ends the sending early: what was sent is
+settled and reported as usual. answered = a NOERROR reply within --late-after (1 s);
 late = a NOERROR reply after that; failed = any other rcode (SERVFAIL, REFUSED); lost = no
 reply within --lost-after. first_bad/last_bad: send times (s since start) of the first and last
 query that was not answered in time, null when there was none; with --bad-times the summary
@@ -29,6 +30,7 @@ import json
 import random
 import resource
 import selectors
+import signal
 import socket
 import struct
 import sys
@@ -155,6 +157,10 @@ def run(server: str, port: int, qps: float, seconds: float, qname: str, qtype: i
     expire_at = 0  # index into order
     while True:
         now = time.monotonic()
+        if _stop_requested and sent < total_queries:
+            # SIGTERM: send no more, settle what is out, report what was sent.
+            total_queries = sent
+            n_intervals = max(1, min(n_intervals, int(sent / qps / interval_s) + 1))
         # Send everything that is due (catching up if the loop fell behind).
         while sent < total_queries and start + sent / qps <= now:
             idx = min(int(sent / qps / interval_s), n_intervals - 1)
@@ -242,6 +248,14 @@ def run(server: str, port: int, qps: float, seconds: float, qname: str, qtype: i
     return summary
 
 
+_stop_requested = False
+
+
+def _request_stop(*_):
+    global _stop_requested
+    _stop_requested = True
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--server", default="192.0.2.53")
@@ -258,6 +272,7 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if a.qps <= 0 or a.seconds <= 0:
         p.error("--qps and --seconds must be positive")
+    signal.signal(signal.SIGTERM, _request_stop)
     try:
         run(a.server, a.port, a.qps, a.seconds, a.qname, a.qtype, a.interval, a.late_after,
             a.lost_after, sys.stdout, a.bad_times)

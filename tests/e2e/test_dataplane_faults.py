@@ -7,8 +7,10 @@ labkit.dataplane.fault_bound_s) and to stay under that fault's expected figure, 
 One lab serves every fault; each case is fixed, and the lab seen whole again, before the next.
 
 Today's behaviour, measured and asserted as it is (each a constant in EXPECTED_MAX_BAD, to
-tighten when the degraded-state and hitless-restart issues land):
-  recursion-broken withdraws the node (no degraded state yet);
+tighten when the hitless-restart issue lands):
+  recursion-broken degrades the node (the lab's recursion check is on_failure "degrade"): its
+  path stays at the router with MED 1000 while the FIB drops it, so the clients' cost is the
+  same window as a withdraw's (asserted: the path in the RIB, not in the FIB);
   sidecar-killed: ExaBGP respawns the sidecar (no hitless restart yet).
 
 Negative control (always run, last): node 1's ExaBGP child replaced by a STAND-IN that announces
@@ -61,6 +63,10 @@ class DataplaneFaults(e2e.TestCase):
                 n = dp.nodes[dpl.default_node(what) - 1]
                 with self.subTest(fault=what):
                     imp, s = dpl.run_fault(dp, what, QPS, bound(what))
+                    if what == "recursion-broken":
+                        # Degraded, not withdrawn: announced with the worse MED, out of the FIB.
+                        self.assertEqual(dp.bird.rib_paths().get(n.name), 1000, what)
+                        self.assertNotIn(n.addr, dp.bird.fib_nexthops(), what)
                     healed = dpl.fix_fault(dp, what, n)
                     rows.append((what, imp, healed))
                     print(f"{what:18} bad {imp['bad']:5} (inside {imp['inside']}, before "
