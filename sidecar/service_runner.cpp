@@ -9,6 +9,7 @@
 #include "sidecar/log.hpp"
 #include "sidecar/maintenance_file.hpp"
 #include "sidecar/route_policy.hpp"
+#include "sidecar/schedule.hpp"
 #include "sidecar/service_view.hpp"
 
 namespace sidecar {
@@ -19,6 +20,7 @@ ServiceRunner::ServiceRunner(DaemonContext& ctx, ServiceConfig config)
     : ctx_(ctx),
       cfg_(std::move(config)),
       timer_(ctx.io),
+      watches_(ctx, cfg_.name, [this] { run_round_now(); }),
       hooks_(ctx, cfg_.name, cfg_.hooks, cfg_.hook_timeout) {
   machine_.since = Clock::now();
   view_.since_unix = unix_now();
@@ -27,11 +29,18 @@ ServiceRunner::ServiceRunner(DaemonContext& ctx, ServiceConfig config)
 
 void ServiceRunner::start() {
   ctx_.spawn("service", loop());
+  watches_.configure(cfg_);
 }
 
 void ServiceRunner::stop() {
   stopped_ = true;
   timer_.cancel();
+  watches_.stop();
+}
+
+void ServiceRunner::run_round_now() {
+  round_now_ = true;
+  if (!in_round_) timer_.cancel();
 }
 
 void ServiceRunner::reconfigure(ServiceConfig config, const std::vector<std::string>& forget_keys) {
@@ -39,6 +48,7 @@ void ServiceRunner::reconfigure(ServiceConfig config, const std::vector<std::str
   cfg_ = std::move(config);
   hooks_.configure(cfg_.hooks, cfg_.hook_timeout);
   apply_config_to_view(view_, cfg_);
+  if (!stopped_) watches_.configure(cfg_);
   apply_routes();
 }
 
@@ -54,18 +64,25 @@ asio::awaitable<void> ServiceRunner::loop() {
   // otherwise every late wake-up, however small, shifts all later rounds and a busy node
   // quietly runs fewer checks than configured. An overrun restarts the grid at once.
   auto planned = Clock::now();
+  // A watch's news (run_round_now) ends the wait early and restarts the grid there.
   while (!stopped_ && !ctx_.stopping) {
     ServiceConfig cfg = cfg_;  // a reload may replace cfg_ while probes are in flight
+    round_now_ = false;
+    in_round_ = true;
     auto results = co_await run_checks(ctx_.prober, cfg.checks);
+    in_round_ = false;
     if (stopped_ || ctx_.stopping) break;
     decide(cfg, results);
+    watches_.results(results);
     ctx_.status_changed();
-    auto period = wants_fast_interval(machine_) ? cfg.fast_interval : cfg.interval;
-    planned += period;
-    if (auto now = Clock::now(); planned < now) planned = now;
+    planned += next_period(machine_, last_hard_,
+                           Periods{cfg.interval, cfg.fast_interval, cfg.confirm_interval});
+    if (auto now = Clock::now(); planned < now || round_now_) planned = now;
+    if (round_now_) continue;
     timer_.expires_at(planned);
     boost::system::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (round_now_) planned = Clock::now();
   }
 }
 
@@ -91,6 +108,7 @@ void ServiceRunner::decide(const ServiceConfig& cfg, const std::vector<probes::C
   }
 
   auto verdict = judge_round(cfg.policy, cfg.checks, rs);
+  last_hard_ = verdict.hard && !maintenance;
   Observation obs;
   obs.healthy = verdict.healthy;
   obs.degraded = verdict.degraded;
