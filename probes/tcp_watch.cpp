@@ -81,6 +81,7 @@ asio::awaitable<void> TcpWatch::run() {
     }
     if (ec) {
       m.policy.failed(Clock::now());
+      m.on_news({WatchNews::Kind::failed, ec.message()});
       continue;
     }
     m.policy.connected(Clock::now());

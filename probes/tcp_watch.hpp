@@ -15,7 +15,7 @@
 namespace probes {
 
 struct WatchNews {
-  enum class Kind { gone, disabled, connected, closed } kind;
+  enum class Kind { gone, disabled, connected, closed, failed } kind;
   std::string detail;
 };
 

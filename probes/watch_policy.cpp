@@ -20,16 +20,15 @@ WatchPolicy::Clock::time_point WatchPolicy::earliest_with_token(Clock::time_poin
   return now + std::chrono::duration_cast<Clock::duration>(wait) + Clock::duration(1);
 }
 
-void WatchPolicy::connecting(Clock::time_point now) {
+void WatchPolicy::connecting(Clock::time_point) {
   if (phase_ == Phase::disabled) return;
-  tokens_ = std::max(0.0, tokens(now) - 1.0);
-  tokens_at_ = now;
   phase_ = Phase::connecting;
 }
 
-void WatchPolicy::connected(Clock::time_point) {
+void WatchPolicy::connected(Clock::time_point now) {
   if (phase_ == Phase::disabled) return;
   phase_ = Phase::connected;
+  connected_at_ = now;
   after_refusal_ = false;
   refused_while_ok_ = 0;
 }
@@ -37,7 +36,17 @@ void WatchPolicy::connected(Clock::time_point) {
 void WatchPolicy::closed(Clock::time_point now) {
   if (phase_ == Phase::disabled) return;
   phase_ = Phase::waiting;
+  // A connection that lived a refill period or more was no storm: the bucket starts full again
+  // and the reconnect is never delayed (the kill case). A young one spends a token.
+  if (now - connected_at_ >= t_.refill) {
+    tokens_ = t_.burst;
+    tokens_at_ = now;
+    connect_at_ = now;
+    return;
+  }
   connect_at_ = earliest_with_token(now);
+  tokens_ = std::max(0.0, tokens(connect_at_) - 1.0);
+  tokens_at_ = connect_at_;
 }
 
 WatchPolicy::Decision WatchPolicy::refused(Clock::time_point now) {
@@ -56,14 +65,14 @@ WatchPolicy::Decision WatchPolicy::refused(Clock::time_point now) {
   }
   phase_ = Phase::waiting;
   after_refusal_ = true;
-  connect_at_ = std::max(now + t_.retry, earliest_with_token(now));
+  connect_at_ = now + t_.retry;
   return d;
 }
 
 void WatchPolicy::failed(Clock::time_point now) {
   if (phase_ == Phase::disabled) return;
   phase_ = Phase::waiting;
-  connect_at_ = std::max(now + t_.retry, earliest_with_token(now));
+  connect_at_ = now + t_.retry;
 }
 
 bool WatchPolicy::check_result(bool ok, Clock::time_point now) {
@@ -73,10 +82,9 @@ bool WatchPolicy::check_result(bool ok, Clock::time_point now) {
     refused_while_ok_ = 0;
     return false;
   }
-  if (phase_ != Phase::waiting || !after_refusal_) return false;
-  auto at = earliest_with_token(now);
-  if (at >= connect_at_) return false;
-  connect_at_ = at;
+  // At most once per round, so no bucket: the round's own schedule paces it.
+  if (phase_ != Phase::waiting || !after_refusal_ || connect_at_ <= now) return false;
+  connect_at_ = now;
   return true;
 }
 

@@ -6,8 +6,11 @@
 // its connection end within a round trip, and a refused reconnect (no listening socket: no
 // process) is the same hard evidence a probe would find, without waiting for the next interval.
 // A successful reconnect (the server's idle timeout closed it, a restart that was quick enough)
-// is no news: nothing is probed. Reconnects spend tokens (a burst of 3, one more per second), so
-// a server that closes every connection at once costs at most one connect per second.
+// is no news: nothing is probed. A reconnect after a connection that died young (under a refill
+// period) spends a token (a burst of 3, one more per second; full again after a connection that
+// lived), so a server that accepts and closes at once costs at most one connect per second. After
+// a refusal or any other failure the next connect waits `retry` (the service's interval), or the
+// next passing round of the check (the resolver is back), whichever comes first.
 #include <chrono>
 
 namespace probes {
@@ -32,7 +35,7 @@ class WatchPolicy {
   Phase phase() const { return phase_; }
   // When the adapter may start the next connect (phase waiting); it then calls connecting().
   Clock::time_point connect_at() const { return connect_at_; }
-  void connecting(Clock::time_point now);  // spends a token
+  void connecting(Clock::time_point now);
   void connected(Clock::time_point now);
   // The connection ended (EOF, reset, any read error): reconnect as soon as a token allows.
   void closed(Clock::time_point now);
@@ -55,6 +58,7 @@ class WatchPolicy {
   Clock::time_point connect_at_;
   double tokens_;
   Clock::time_point tokens_at_;
+  Clock::time_point connected_at_;
   bool last_ok_ = false;  // the check's latest result (false until the first round)
   bool after_refusal_ = false;
   int refused_while_ok_ = 0;

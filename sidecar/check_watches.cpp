@@ -56,6 +56,9 @@ void CheckWatches::configure(const ServiceConfig& cfg) {
           case probes::WatchNews::Kind::closed:
             say(log::Level::debug, "watch_closed", n.detail);
             break;
+          case probes::WatchNews::Kind::failed:
+            say(log::Level::debug, "watch_connect_failed", n.detail);
+            break;
         }
       };
       e.watch = std::make_shared<probes::TcpWatch>(ctx_.io, ch.dns.server, ch.dns.port, cfg.timeout,

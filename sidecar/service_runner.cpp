@@ -1,5 +1,6 @@
 #include "sidecar/service_runner.hpp"
 
+#include <algorithm>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -39,6 +40,12 @@ void ServiceRunner::stop() {
 }
 
 void ServiceRunner::run_round_now() {
+  // Not at once: the refused reconnect shows the listening socket gone, but the dying process
+  // may still hold its UDP socket for a moment; a query that lands there is lost silently and
+  // the round would end as a soft timeout instead of the refusal it is. confirm_interval_ms
+  // later the kernel has closed every socket of the process.
+  auto at = Clock::now() + cfg_.confirm_interval;
+  round_at_ = round_now_ ? std::min(round_at_, at) : at;
   round_now_ = true;
   if (!in_round_) timer_.cancel();
 }
@@ -64,7 +71,8 @@ asio::awaitable<void> ServiceRunner::loop() {
   // otherwise every late wake-up, however small, shifts all later rounds and a busy node
   // quietly runs fewer checks than configured. An overrun restarts the grid at once.
   auto planned = Clock::now();
-  // A watch's news (run_round_now) ends the wait early and restarts the grid there.
+  // A watch's news (run_round_now) brings the next round forward to round_at_ and the grid
+  // restarts there.
   while (!stopped_ && !ctx_.stopping) {
     ServiceConfig cfg = cfg_;  // a reload may replace cfg_ while probes are in flight
     round_now_ = false;
@@ -77,12 +85,19 @@ asio::awaitable<void> ServiceRunner::loop() {
     ctx_.status_changed();
     planned += next_period(machine_, last_hard_,
                            Periods{cfg.interval, cfg.fast_interval, cfg.confirm_interval});
-    if (auto now = Clock::now(); planned < now || round_now_) planned = now;
-    if (round_now_) continue;
-    timer_.expires_at(planned);
-    boost::system::error_code ec;
-    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (round_now_) planned = Clock::now();
+    if (auto now = Clock::now(); planned < now) planned = now;
+    for (;;) {
+      auto at = round_now_ ? std::min(planned, round_at_) : planned;
+      timer_.expires_at(at);
+      boost::system::error_code ec;
+      co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (stopped_ || ctx_.stopping) break;
+      if (Clock::now() >= at) {
+        planned = at;
+        break;
+      }
+      // Woken early: a watch's news moved the round (or a spurious cancel): wait again.
+    }
   }
 }
 

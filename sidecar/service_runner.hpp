@@ -36,8 +36,8 @@ class ServiceRunner : public std::enable_shared_from_this<ServiceRunner> {
   boost::asio::awaitable<void> loop();
   void decide(const ServiceConfig& cfg, const std::vector<probes::CheckResult>& results);
   void apply_routes();
-  // A watch saw the resolver go (probes/tcp_watch.hpp): the next round starts now, not at its
-  // planned time; during a round, right after it.
+  // A watch saw the resolver go (probes/tcp_watch.hpp): the next round starts confirm_interval
+  // from now, not at its planned time.
   void run_round_now();
 
   DaemonContext& ctx_;
@@ -47,7 +47,8 @@ class ServiceRunner : public std::enable_shared_from_this<ServiceRunner> {
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
   bool in_round_ = false;
-  bool round_now_ = false;  // run_round_now() asked: do not wait for the planned time
+  bool round_now_ = false;  // run_round_now() asked for a round at round_at_
+  Clock::time_point round_at_;
   bool last_hard_ = false;  // the last round failed with connection_refused only
   CheckWatches watches_;
   SentRoutes sent_;  // route key -> last line handed to the bridge
