@@ -26,6 +26,7 @@ import ctypes
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import threading
@@ -301,6 +302,7 @@ class DataPlane:
         # The recursion check's on_failure: "degrade" (a shared upstream failure worsens the
         # announcement) or "down" (it withdraws, as before the degraded state existed).
         self.recursion_on_failure = "down"
+        self.check_extra: dict = {}  # more keys for both checks (e.g. {"watch": False})
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.namespaces: list[str] = []
         self.router_ns = self.prefix + "r"
@@ -375,6 +377,8 @@ class DataPlane:
                                answers=(EXAMPLE_WWW,))]
         if self.recursion_on_failure != "down":
             checks[1]["on_failure"] = self.recursion_on_failure
+        for check in checks:
+            check.update(self.check_extra)
         svc = sc.service("resolver", checks=checks,
                          routes=[sc.route(PREFIX, next_hop="self")], **self.schedule)
         return sc.write_config(n.workdir, [svc], exabgp={"ack": True, "ack_timeout_ms": 2000,
@@ -505,6 +509,30 @@ def read_load_start(p: subprocess.Popen) -> float:
     """Reads load.py's first line: its start on the shared monotonic clock."""
     line = p.stdout.readline()
     return json.loads(line)["start_monotonic"]
+
+
+def udp53_loss(ns: str, percent: int) -> None:
+    """Random loss of `percent` % of the UDP packets to port 53 arriving in namespace `ns`
+    (nf_tables numgen: this kernel has no netem), the only rule of table inet acsloss, replaced
+    by each call; 0 removes it. Counts what it dropped (udp53_dropped)."""
+    run(["ip", "netns", "exec", ns, "nft", "delete", "table", "inet", "acsloss"], timeout=10)
+    if percent <= 0:
+        return
+    script = ("add table inet acsloss\n"
+              "add chain inet acsloss input { type filter hook input priority 0; }\n"
+              f"add rule inet acsloss input udp dport 53 numgen random mod 100 < {percent} "
+              "counter drop\n")
+    out = subprocess.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=script, text=True,
+                         capture_output=True, timeout=10)
+    if out.returncode != 0:
+        raise RuntimeError(f"nft in {ns}: {out.stderr.strip()} (package nftables installed?)")
+
+
+def udp53_dropped(ns: str) -> int:
+    """Packets the udp53_loss rule of `ns` dropped so far."""
+    out = run(["ip", "netns", "exec", ns, "nft", "list", "table", "inet", "acsloss"], timeout=10)
+    m = re.search(r"counter packets (\d+)", out.stdout)
+    return int(m.group(1)) if m else 0
 
 
 # --- faults -------------------------------------------------------------------------------------
