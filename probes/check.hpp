@@ -51,8 +51,8 @@ enum class Transport { udp, tcp };
 struct DnsCheck {
   std::string server = "127.0.0.1";  // IPv4 or IPv6 literal
   std::uint16_t port = 53;
-  std::string qname;                 // absolute or relative; sent as given
-  std::uint16_t qtype = 1;           // A
+  std::string qname;        // absolute or relative; sent as given
+  std::uint16_t qtype = 1;  // A
   Transport transport = Transport::udp;
   std::chrono::milliseconds timeout{500};  // whole-probe deadline
   Expectation expect;
@@ -66,10 +66,10 @@ struct ExecCheck {
 struct CheckResult {
   bool ok = false;
   Reason reason = Reason::network_error;
-  std::string detail;                  // human text, e.g. "NOERROR 1 answer", "exit status 3: ..."
-  std::optional<int> rcode;            // when a DNS reply was received
-  std::vector<std::string> answers;    // textual answers of the asked type
-  double rtt_ms = 0.0;                 // round trip (or run time for exec)
+  std::string detail;                // human text, e.g. "NOERROR 1 answer", "exit status 3: ..."
+  std::optional<int> rcode;          // when a DNS reply was received
+  std::vector<std::string> answers;  // textual answers of the asked type
+  double rtt_ms = 0.0;               // round trip (or run time for exec)
 };
 
 // One-line operator hint for a failure reason ("nothing listens on 127.0.0.1:53: is the resolver

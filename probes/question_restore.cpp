@@ -29,8 +29,8 @@ void QuestionRestorer::on_query(std::span<const std::uint8_t> query) {
   if (questions_.size() >= kMaxRemembered) erase(questions_.find(by_age_.begin()->second));
   auto seq = next_seq_++;
   by_age_.emplace(seq, id);
-  questions_.emplace(
-      id, Entry{seq, {query.begin() + kHeader, query.begin() + static_cast<long>(pos)}});
+  questions_.emplace(id,
+                     Entry{seq, {query.begin() + kHeader, query.begin() + static_cast<long>(pos)}});
 }
 
 void QuestionRestorer::erase(std::map<std::uint16_t, Entry>::iterator it) {

@@ -9,9 +9,12 @@ bool policy_healthy(const Policy& policy, const std::vector<probes::CheckResult>
       std::count_if(results.begin(), results.end(), [](const auto& r) { return r.ok; }));
   auto total = static_cast<int>(results.size());
   switch (policy.kind) {
-    case Policy::Kind::all: return total > 0 && ok == total;
-    case Policy::Kind::any: return ok > 0;
-    case Policy::Kind::quorum: return ok >= policy.quorum && policy.quorum > 0;
+    case Policy::Kind::all:
+      return total > 0 && ok == total;
+    case Policy::Kind::any:
+      return ok > 0;
+    case Policy::Kind::quorum:
+      return ok >= policy.quorum && policy.quorum > 0;
   }
   return false;
 }
@@ -31,6 +34,11 @@ RoundVerdict judge_round(const Policy& policy, const std::vector<CheckConfig>& c
   v.healthy = policy_healthy(policy, down_results);
   if (!v.healthy) {
     v.reason = failing_summary(down_checks, down_results);
+    auto failing = [](const auto& r) { return !r.ok; };
+    v.hard = std::any_of(down_results.begin(), down_results.end(), failing) &&
+             std::all_of(down_results.begin(), down_results.end(), [](const auto& r) {
+               return r.ok || r.reason == probes::Reason::connection_refused;
+             });
     return v;
   }
   v.degraded = std::any_of(degrade_results.begin(), degrade_results.end(),
@@ -41,9 +49,12 @@ RoundVerdict judge_round(const Policy& policy, const std::vector<CheckConfig>& c
 
 std::string policy_to_string(const Policy& policy) {
   switch (policy.kind) {
-    case Policy::Kind::all: return "all";
-    case Policy::Kind::any: return "any";
-    case Policy::Kind::quorum: return "quorum " + std::to_string(policy.quorum);
+    case Policy::Kind::all:
+      return "all";
+    case Policy::Kind::any:
+      return "any";
+    case Policy::Kind::quorum:
+      return "quorum " + std::to_string(policy.quorum);
   }
   return "all";
 }

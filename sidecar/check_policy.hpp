@@ -17,6 +17,9 @@ struct RoundVerdict {
   bool healthy = false;
   bool degraded = false;
   std::string reason;  // failing down checks when unhealthy, failing degrade checks when degraded
+  // Unhealthy, and every failing down check failed with connection_refused: nothing listens (the
+  // resolver process is gone), evidence that packet loss or load cannot produce (schedule.hpp).
+  bool hard = false;
 };
 RoundVerdict judge_round(const Policy& policy, const std::vector<CheckConfig>& checks,
                          const std::vector<probes::CheckResult>& results);

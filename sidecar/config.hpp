@@ -33,6 +33,9 @@ struct CheckConfig {
   // checks[].on_failure: a failing "down" check counts against the service's policy; a failing
   // "degrade" check only makes a healthy service degraded (never down).
   enum class OnFailure { down, degrade } on_failure = OnFailure::down;
+  // checks[].watch (DNS checks): keep a TCP connection to server:port whose loss with a refused
+  // reconnect runs the service's round at once (probes/watch_policy.hpp). Ignored for exec.
+  bool watch = true;
 };
 
 struct Policy {
@@ -65,6 +68,8 @@ struct ServiceConfig {
   std::string name;
   std::chrono::milliseconds interval{1000};
   std::chrono::milliseconds fast_interval{200};
+  // Between rounds while falling after a connection_refused round (sidecar/schedule.hpp).
+  std::chrono::milliseconds confirm_interval{20};
   std::chrono::milliseconds timeout{500};
   int rise = 3;
   int fall = 3;

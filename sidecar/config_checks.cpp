@@ -41,7 +41,8 @@ void parse_dns(Checker& c, const json& j, const std::string& path, CheckConfig* 
   out->type = CheckConfig::Type::dns;
   c.known_keys(j, path,
                {"name", "type", "server", "port", "qname", "qtype", "transport", "expect",
-                "on_failure"});
+                "on_failure", "watch"});
+  c.boolean(j, "watch", path, &out->watch);
   std::string server = "127.0.0.1";
   if (c.string(j, "server", path, &server)) {
     std::string err;
@@ -95,7 +96,14 @@ void parse_check(Checker& c, const json& j, const std::string& path, std::size_t
   c.string(j, "type", path, &type);
   if (type == "exec") {
     out->type = CheckConfig::Type::exec;
-    c.known_keys(j, path, {"name", "type", "command", "on_failure"});
+    out->watch = false;  // nothing to connect to
+    c.known_keys(j, path, {"name", "type", "command", "on_failure", "watch"});
+    bool watch = false;
+    c.boolean(j, "watch", path, &watch);
+    if (watch) {
+      c.add(Checker::join(path, "watch"),
+            "an exec check has no server to keep a connection to: remove it or set false");
+    }
     if (!j.contains("command")) {
       c.add(Checker::join(path, "command"),
             "is required for an exec check (e.g. [\"unbound-control\", \"status\"])");

@@ -23,6 +23,7 @@ void parse_timing(Checker& c, const json& s, const std::string& path, ServiceCon
   bool interval_ok = c.millis(s, "interval_ms", path, &out->interval, 10, 3600000);
   bool fast_ok = c.millis(s, "fast_interval_ms", path, &out->fast_interval, 10, 3600000);
   bool timeout_ok = c.millis(s, "timeout_ms", path, &out->timeout, 10, 60000);
+  bool confirm_ok = c.millis(s, "confirm_interval_ms", path, &out->confirm_interval, 1, 3600000);
   c.millis(s, "hold_down_ms", path, &out->hold_down, 0, 3600000);
   c.millis(s, "hook_timeout_ms", path, &out->hook_timeout, 10, 600000);
   if (auto v = c.integer(s, "rise", path, 1, 100)) out->rise = static_cast<int>(*v);
@@ -37,6 +38,17 @@ void parse_timing(Checker& c, const json& s, const std::string& path, ServiceCon
     c.add(Checker::join(path, "fast_interval_ms"), std::to_string(out->fast_interval.count()) +
                                                        " must not be longer than interval_ms " +
                                                        std::to_string(out->interval.count()));
+  }
+  // The default (20 ms) follows a shorter fast_interval_ms down; a given value must not exceed it
+  // (equal turns fast confirmation off).
+  if (!s.contains("confirm_interval_ms")) {
+    out->confirm_interval = std::min(out->confirm_interval, out->fast_interval);
+  } else if (confirm_ok && fast_ok && out->confirm_interval > out->fast_interval) {
+    c.add(Checker::join(path, "confirm_interval_ms"),
+          std::to_string(out->confirm_interval.count()) +
+              " must not be longer than fast_interval_ms " +
+              std::to_string(out->fast_interval.count()) +
+              " (equal to it turns fast confirmation of a refused connection off)");
   }
 }
 
@@ -119,9 +131,9 @@ void parse_service(Checker& c, const json& s, const std::string& path, const Con
     return;
   }
   c.known_keys(s, path,
-               {"name", "interval_ms", "fast_interval_ms", "timeout_ms", "rise", "fall", "policy",
-                "maintenance_file", "checks", "hooks", "routes", "hold_down_ms", "hook_timeout_ms",
-                "transitions_kept"});
+               {"name", "interval_ms", "fast_interval_ms", "confirm_interval_ms", "timeout_ms",
+                "rise", "fall", "policy", "maintenance_file", "checks", "hooks", "routes",
+                "hold_down_ms", "hook_timeout_ms", "transitions_kept"});
   if (c.string(s, "name", path, &out->name)) {
     if (!valid_service_name(out->name)) {
       c.add(Checker::join(path, "name"), "\"" + out->name +

@@ -1,5 +1,6 @@
 #include "sidecar/service_runner.hpp"
 
+#include <algorithm>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -9,6 +10,7 @@
 #include "sidecar/log.hpp"
 #include "sidecar/maintenance_file.hpp"
 #include "sidecar/route_policy.hpp"
+#include "sidecar/schedule.hpp"
 #include "sidecar/schedule_stats.hpp"
 #include "sidecar/service_view.hpp"
 
@@ -20,6 +22,7 @@ ServiceRunner::ServiceRunner(DaemonContext& ctx, ServiceConfig config)
     : ctx_(ctx),
       cfg_(std::move(config)),
       timer_(ctx.io),
+      watches_(ctx, cfg_.name, [this] { run_round_now(); }),
       hooks_(ctx, cfg_.name, cfg_.hooks, cfg_.hook_timeout) {
   machine_.since = Clock::now();
   view_.since_unix = unix_now();
@@ -28,11 +31,24 @@ ServiceRunner::ServiceRunner(DaemonContext& ctx, ServiceConfig config)
 
 void ServiceRunner::start() {
   ctx_.spawn("service", loop());
+  watches_.configure(cfg_);
 }
 
 void ServiceRunner::stop() {
   stopped_ = true;
   timer_.cancel();
+  watches_.stop();
+}
+
+void ServiceRunner::run_round_now() {
+  // Not at once: the refused reconnect shows the listening socket gone, but the dying process
+  // may still hold its UDP socket for a moment; a query that lands there is lost silently and
+  // the round would end as a soft timeout instead of the refusal it is. confirm_interval_ms
+  // later the kernel has closed every socket of the process.
+  auto at = Clock::now() + cfg_.confirm_interval;
+  round_at_ = round_now_ ? std::min(round_at_, at) : at;
+  round_now_ = true;
+  if (!in_round_) timer_.cancel();
 }
 
 void ServiceRunner::reconfigure(ServiceConfig config, const std::vector<std::string>& forget_keys) {
@@ -40,6 +56,7 @@ void ServiceRunner::reconfigure(ServiceConfig config, const std::vector<std::str
   cfg_ = std::move(config);
   hooks_.configure(cfg_.hooks, cfg_.hook_timeout);
   apply_config_to_view(view_, cfg_);
+  if (!stopped_) watches_.configure(cfg_);
   apply_routes();
 }
 
@@ -56,32 +73,50 @@ asio::awaitable<void> ServiceRunner::loop() {
   // quietly runs fewer checks than configured. A round late by less than a period is run at
   // once and the grid kept; an overrun of a whole period restarts the grid from now.
   auto planned = Clock::now();
-  bool first = true;
+  // A watch's news (run_round_now) brings the next round forward to round_at_ and the grid
+  // restarts there.
+  bool phased = false;
   while (!stopped_ && !ctx_.stopping) {
     ServiceConfig cfg = cfg_;  // a reload may replace cfg_ while probes are in flight
+    round_now_ = false;
+    in_round_ = true;
     auto results = co_await run_checks(ctx_.prober, cfg.checks);
+    in_round_ = false;
     if (stopped_ || ctx_.stopping) break;
     decide(cfg, results);
+    watches_.results(results);
     // Only what a reader acts on is written at once; counters and round trips wait for the
     // heartbeat (status_publisher), which is what keeps a fast check cheap.
     if (auto key = reader_key(view_); key != reader_key_) {
       reader_key_ = std::move(key);
       ctx_.status_changed();
     }
-    auto period = wants_fast_interval(machine_) ? cfg.fast_interval : cfg.interval;
+    auto period = next_period(machine_, last_hard_,
+                              Periods{cfg.interval, cfg.fast_interval, cfg.confirm_interval});
     planned += period;
-    // After the first round (at once, so a restart decides quickly) every service moves to its
-    // own phase of the grid: 1,000 services started together would otherwise all wake in the
-    // same millisecond and the last of them would run several milliseconds late, every round.
-    if (std::exchange(first, false)) planned += round_phase(cfg.name, period);
+    // At the first steady round (the first round runs at once, so a restart decides quickly)
+    // every service moves to its own phase of the grid: 1,000 services started together would
+    // otherwise all wake in the same millisecond and the last of them would run several
+    // milliseconds late, every round.
+    if (!phased && period == cfg.interval) {
+      planned += round_phase(cfg.name, period);
+      phased = true;
+    }
     if (auto now = Clock::now(); planned + period < now) planned = now;
-    timer_.expires_at(planned);
-    boost::system::error_code ec;
-    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (!ec) {
-      auto now = Clock::now();
-      ctx_.schedule.record(std::chrono::duration<double, std::milli>(now - planned).count(),
-                           std::chrono::duration<double>(now.time_since_epoch()).count());
+    for (;;) {
+      auto at = round_now_ ? std::min(planned, round_at_) : planned;
+      timer_.expires_at(at);
+      boost::system::error_code ec;
+      co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (stopped_ || ctx_.stopping) break;
+      if (auto now = Clock::now(); now >= at) {
+        // How late this round starts against its plan (a watch's early round counts too).
+        ctx_.schedule.record(std::chrono::duration<double, std::milli>(now - at).count(),
+                             std::chrono::duration<double>(now.time_since_epoch()).count());
+        planned = at;
+        break;
+      }
+      // Woken early: a watch's news moved the round (or a spurious cancel): wait again.
     }
   }
 }
@@ -108,6 +143,7 @@ void ServiceRunner::decide(const ServiceConfig& cfg, const std::vector<probes::C
   }
 
   auto verdict = judge_round(cfg.policy, cfg.checks, rs);
+  last_hard_ = verdict.hard && !maintenance;
   Observation obs;
   obs.healthy = verdict.healthy;
   obs.degraded = verdict.degraded;

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 
+#include "sidecar/check_watches.hpp"
 #include "sidecar/daemon_context.hpp"
 #include "sidecar/hook_runner.hpp"
 #include "sidecar/reload_plan.hpp"
@@ -35,6 +36,9 @@ class ServiceRunner : public std::enable_shared_from_this<ServiceRunner> {
   boost::asio::awaitable<void> loop();
   void decide(const ServiceConfig& cfg, const std::vector<probes::CheckResult>& results);
   void apply_routes();
+  // A watch saw the resolver go (probes/tcp_watch.hpp): the next round starts confirm_interval
+  // from now, not at its planned time.
+  void run_round_now();
 
   DaemonContext& ctx_;
   ServiceConfig cfg_;
@@ -42,6 +46,11 @@ class ServiceRunner : public std::enable_shared_from_this<ServiceRunner> {
   ServiceView view_;
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
+  bool in_round_ = false;
+  bool round_now_ = false;  // run_round_now() asked for a round at round_at_
+  Clock::time_point round_at_;
+  bool last_hard_ = false;  // the last round failed with connection_refused only
+  CheckWatches watches_;
   SentRoutes sent_;  // route key -> last line handed to the bridge
   std::string reader_key_;  // reader_key() of the view as last announced to the status file
   HookRunner hooks_;

@@ -397,6 +397,7 @@ class DataPlane:
         self.local_on_failure = "down"
         self.when_degraded: Optional[dict] = None  # None: the default (MED + 1000)
         self.extra_checks: list[dict] = []  # appended to the two DNS checks
+        self.check_extra: dict = {}  # more keys for both DNS checks (e.g. {"watch": False})
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.namespaces: list[str] = []
         self.router_ns = self.prefix + "r"
@@ -473,6 +474,8 @@ class DataPlane:
                   sc.dns_check(53, server=ANYCAST, name="recursion", qname="www.example.test.",
                                answers=(EXAMPLE_WWW,), on_failure=self.recursion_on_failure,
                                max_rtt_ms=self.recursion_max_rtt_ms)] + self.extra_checks
+        for check in checks[:2]:
+            check.update(self.check_extra)
         route = sc.route(PREFIX, next_hop="self")
         if self.when_degraded is not None:
             route["when_degraded"] = self.when_degraded
@@ -626,6 +629,30 @@ def read_load_start(p: subprocess.Popen) -> float:
     """Reads load.py's first line: its start on the shared monotonic clock."""
     line = p.stdout.readline()
     return json.loads(line)["start_monotonic"]
+
+
+def udp53_loss(ns: str, percent: int) -> None:
+    """Random loss of `percent` % of the UDP packets to port 53 arriving in namespace `ns`
+    (nf_tables numgen: this kernel has no netem), the only rule of table inet acsloss, replaced
+    by each call; 0 removes it. Counts what it dropped (udp53_dropped)."""
+    run(["ip", "netns", "exec", ns, "nft", "delete", "table", "inet", "acsloss"], timeout=10)
+    if percent <= 0:
+        return
+    script = ("add table inet acsloss\n"
+              "add chain inet acsloss input { type filter hook input priority 0; }\n"
+              f"add rule inet acsloss input udp dport 53 numgen random mod 100 < {percent} "
+              "counter drop\n")
+    out = subprocess.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=script, text=True,
+                         capture_output=True, timeout=10)
+    if out.returncode != 0:
+        raise RuntimeError(f"nft in {ns}: {out.stderr.strip()} (package nftables installed?)")
+
+
+def udp53_dropped(ns: str) -> int:
+    """Packets the udp53_loss rule of `ns` dropped so far."""
+    out = run(["ip", "netns", "exec", ns, "nft", "list", "table", "inet", "acsloss"], timeout=10)
+    m = re.search(r"counter packets (\d+)", out.stdout)
+    return int(m.group(1)) if m else 0
 
 
 # --- faults -------------------------------------------------------------------------------------
