@@ -1,16 +1,20 @@
 #pragma once
-// The watches of one service: a probes::TcpWatch per DNS check with checks[].watch, their news
-// logged, and "the resolver is gone" turned into a call that runs the service's round now.
+// The watches of one service: a subscription to the daemon's shared watch (WatchHub) of each DNS
+// check's server:port with checks[].watch, "the resolver is gone" turned into a call that runs
+// the service's round now.
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "probes/tcp_watch.hpp"
+#include <cstdint>
+
 #include "sidecar/config.hpp"
 #include "sidecar/daemon_context.hpp"
 
 namespace sidecar {
+
+class WatchHub;
 
 class CheckWatches {
  public:
@@ -25,10 +29,10 @@ class CheckWatches {
 
  private:
   struct Entry {
-    std::string key;                          // what a reload compares
-    std::shared_ptr<probes::TcpWatch> watch;  // null: this check is not watched
+    std::string key;          // what a reload compares
+    std::uint64_t token = 0;  // the hub's subscription; 0: this check is not watched
   };
-  DaemonContext& ctx_;
+  WatchHub* hub_;  // the daemon's, copied at construction (null: no watches)
   std::string service_;
   std::function<void()> run_round_now_;
   std::vector<Entry> entries_;

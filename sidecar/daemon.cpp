@@ -27,11 +27,12 @@
 #include "sidecar/log.hpp"
 #include "sidecar/previous_routes.hpp"
 #include "sidecar/reexec.hpp"
+#include "sidecar/regular_file.hpp"
 #include "sidecar/reload_plan.hpp"
 #include "sidecar/service_runner.hpp"
-#include "sidecar/regular_file.hpp"
 #include "sidecar/status_publisher.hpp"
 #include "sidecar/version.hpp"
+#include "sidecar/watch_hub.hpp"
 
 namespace sidecar {
 namespace {
@@ -72,12 +73,22 @@ class Daemon {
         config_error_(std::move(config_error)),
         bridge_(io, bridge_options(config_.exabgp)),
         prober_(io, prober_options()),
+        watch_hub_(ctx_),
         ctx_{io, bridge_, prober_,
              [this](const char* task, awaitable<void> c) { spawn(task, std::move(c)); },
              [this] { status_.changed(); }},
         status_(ctx_, config_, services_, config_error_),
         signals_(io, SIGTERM, SIGINT, SIGHUP),
-        refresh_timer_(io) {}
+        refresh_timer_(io) {
+    ctx_.watch_hub = &watch_hub_;
+  }
+
+  // A runner may outlive the daemon in a coroutine frame the io_context still holds: stopped
+  // here, it lets go of its watches while the hub exists.
+  ~Daemon() {
+    for (auto& svc : services_) svc->stop();
+    watch_hub_.stop();
+  }
 
   int run() {
     bridge_.on_eof = [this] {
@@ -314,6 +325,7 @@ class Daemon {
   std::vector<std::string> config_error_;
   bridge::Bridge bridge_;
   probes::DnsProber prober_;
+  WatchHub watch_hub_;  // before services_: their watches unsubscribe from it
   std::vector<std::shared_ptr<ServiceRunner>> services_;
   DaemonContext ctx_;
   StatusPublisher status_;

@@ -14,6 +14,8 @@
 
 namespace sidecar {
 
+class WatchHub;
+
 struct DaemonContext {
   boost::asio::io_context& io;
   bridge::Bridge& bridge;
@@ -24,6 +26,7 @@ struct DaemonContext {
   bool stopping = false;         // SIGTERM, EOF or an internal error: no new rounds
   bool hitless_restart = true;  // exabgp.hitless_restart as started
   ScheduleStats schedule{};     // every service's round lag, for the status and metrics files
+  WatchHub* watch_hub = nullptr;  // the resolvers' shared watches (the daemon's)
 };
 
 }  // namespace sidecar

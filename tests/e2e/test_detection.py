@@ -101,6 +101,30 @@ class Detection(e2e.NodeTestCase):
         self.resolver.kill()
         self.assertIsNotNone(self.rib.wait(False, t0, 3), "route never withdrawn")
 
+    def test_one_watch_per_resolver_however_many_services(self):
+        """30 services probing one Unbound hold one watch connection to it, not 30 (Unbound
+        serves 10 TCP connections per thread by default). The count is shown to move: a second
+        resolver probed by one more service makes it two."""
+        self.start_resolver()
+        other = self.own(Unbound(self.workdir, name="unbound2"))
+        other.start()
+        svcs = [sc.service(name=f"svc{i:02d}", checks=[sc.dns_check(self.resolver.port)],
+                           routes=[sc.route(f"198.18.0.{i}/32")], **DEFAULTS)
+                for i in range(30)]
+        svcs.append(sc.service(name="other", checks=[sc.dns_check(other.port)],
+                               routes=[sc.route("198.18.1.1/32")], **DEFAULTS))
+        self.start_node(svcs)
+        pid = self.status()["pid"]
+
+        def established(port):
+            out = e2e.run(["ss", "-Htnp", "state", "established", f"dport = :{port}"]).stdout
+            return sum(1 for line in out.splitlines() if f"pid={pid}," in line)
+        wait_until(lambda: established(self.resolver.port) >= 1 and established(other.port) >= 1,
+                   10, "the watches connected")
+        time.sleep(2)  # two rounds of every service: a per-check watch would have connected
+        self.assertEqual(established(self.resolver.port), 1)
+        self.assertEqual(established(other.port), 1)
+
 
 if __name__ == "__main__":
     e2e.main()
