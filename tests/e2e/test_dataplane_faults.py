@@ -11,7 +11,7 @@ tighten when the hitless-restart issue lands):
   recursion-broken degrades the node (the lab's recursion check is on_failure "degrade"): its
   path stays at the router with MED 1000 while the FIB drops it, so the clients' cost is the
   same window as a withdraw's (asserted: the path in the RIB, not in the FIB);
-  sidecar-killed: ExaBGP respawns the sidecar (no hitless restart yet).
+  sidecar-killed: ExaBGP respawns the sidecar; the restart is hitless (the route stays).
 
 Negative control (always run, last): node 1's ExaBGP child replaced by a STAND-IN that announces
 once and never withdraws; with its resolver killed, clients keep losing queries to the end of
