@@ -36,7 +36,7 @@ struct ScheduleStats {
 };
 
 // Where in its period a service's rounds fall, from its name (FNV-1a): spread evenly over many
-// services, the same across restarts and reloads, in [0, period), in steps of 5 ms.
+// services, the same across restarts and reloads, in [0, period), in steps of 10 ms.
 std::chrono::milliseconds round_phase(std::string_view name, std::chrono::milliseconds period);
 
 }  // namespace sidecar

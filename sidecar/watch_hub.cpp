@@ -75,7 +75,10 @@ void WatchHub::unsubscribe(Token token) {
   by_token_.erase(t);
   if (w == watches_.end()) return;
   w->second.subscribers.erase(token);
-  w->second.last_ok.erase(token);
+  if (auto it = w->second.last_ok.find(token); it != w->second.last_ok.end()) {
+    if (it->second) --w->second.passing;
+    w->second.last_ok.erase(it);
+  }
   if (w->second.subscribers.empty()) {
     w->second.watch->stop();
     watches_.erase(w);
@@ -89,10 +92,12 @@ void WatchHub::result(Token token, bool ok) {
   if (w == watches_.end()) return;
   // One check failing while another of the same resolver passes (recursion broken, local zone
   // fine) must not hide a refusal: the resolver answers as long as any of its checks passes.
-  w->second.last_ok[token] = ok;
-  bool any = false;
-  for (const auto& [other, passed] : w->second.last_ok) any = any || passed;
-  w->second.watch->check_result(any);
+  auto [it, added] = w->second.last_ok.try_emplace(token, false);
+  if (it->second != ok) {
+    w->second.passing += ok ? 1 : -1;
+    it->second = ok;
+  }
+  w->second.watch->check_result(w->second.passing > 0);
 }
 
 }  // namespace sidecar

@@ -40,6 +40,7 @@ class WatchHub {
     std::shared_ptr<probes::TcpWatch> watch;
     std::map<Token, std::function<void()>> subscribers;
     std::map<Token, bool> last_ok;  // each subscriber's latest result: the resolver answers if any
+    std::size_t passing = 0;        // how many of last_ok are true (no scan per result)
   };
   void news(const std::string& address, const probes::WatchNews& n);
 
