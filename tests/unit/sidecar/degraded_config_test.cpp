@@ -3,6 +3,8 @@
 // each malformed value with the exact problem line an operator reads.
 #include <catch2/catch.hpp>
 
+#include "tests/unit/sidecar/config_problems.hpp"
+
 #include <string>
 
 #include "sidecar/config.hpp"
@@ -22,12 +24,7 @@ std::string config(const std::string& checks, const std::string& routes = "",
 
 const std::string kLocal = R"({"name": "local-zone", "qname": "probe.health.example."})";
 
-std::string problems_of(const std::string& text) {
-  auto r = sidecar::parse_config(text);
-  std::string all;
-  for (const auto& p : r.problems) all += p + "\n";
-  return all;
-}
+using test_support::problems_of;
 
 }  // namespace
 

@@ -3,6 +3,8 @@
 // keys confirm_interval_ms and checks[].watch with their bounds and problem lines.
 #include <catch2/catch.hpp>
 
+#include "tests/unit/sidecar/config_problems.hpp"
+
 #include <string>
 
 #include "sidecar/check_policy.hpp"
@@ -49,12 +51,7 @@ std::string config(const std::string& service_extra, const std::string& check_ex
          R"(}], "routes": [{"prefix": "192.0.2.53/32"}]}]})";
 }
 
-std::string problems_of(const std::string& text) {
-  auto r = sidecar::parse_config(text);
-  std::string all;
-  for (const auto& p : r.problems) all += p + "\n";
-  return all;
-}
+using test_support::problems_of;
 
 }  // namespace
 
