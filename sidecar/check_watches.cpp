@@ -4,9 +4,8 @@
 
 namespace sidecar {
 
-CheckWatches::CheckWatches(DaemonContext& ctx, std::string service,
-                           std::function<void()> run_round_now)
-    : hub_(ctx.watch_hub), service_(std::move(service)), run_round_now_(std::move(run_round_now)) {}
+CheckWatches::CheckWatches(DaemonContext& ctx, std::function<void()> run_round_now)
+    : hub_(ctx.watch_hub), run_round_now_(std::move(run_round_now)) {}
 
 CheckWatches::~CheckWatches() {
   stop();

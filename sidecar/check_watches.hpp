@@ -18,7 +18,7 @@ class WatchHub;
 
 class CheckWatches {
  public:
-  CheckWatches(DaemonContext& ctx, std::string service, std::function<void()> run_round_now);
+  CheckWatches(DaemonContext& ctx, std::function<void()> run_round_now);
   ~CheckWatches();
   // Starts the watches of `cfg`; a reload that changes no watched check's server:port, timeout or
   // interval keeps the connections as they are.
@@ -33,7 +33,6 @@ class CheckWatches {
     std::uint64_t token = 0;  // the hub's subscription; 0: this check is not watched
   };
   WatchHub* hub_;  // the daemon's, copied at construction (null: no watches)
-  std::string service_;
   std::function<void()> run_round_now_;
   std::vector<Entry> entries_;
 };

@@ -22,7 +22,7 @@ ServiceRunner::ServiceRunner(DaemonContext& ctx, ServiceConfig config)
     : ctx_(ctx),
       cfg_(std::move(config)),
       timer_(ctx.io),
-      watches_(ctx, cfg_.name, [this] { run_round_now(); }),
+      watches_(ctx, [this] { run_round_now(); }),
       hooks_(ctx, cfg_.name, cfg_.hooks, cfg_.hook_timeout) {
   machine_.since = Clock::now();
   view_.since_unix = unix_now();

@@ -96,15 +96,13 @@ asio::awaitable<Clock::duration> StatusPublisher::write_in_steps() {
       began = Clock::now();
     }
   }
-  commit(snap, entries);
+  commit(snap, render_status(snap, entries));
   co_return spent + (Clock::now() - began);
 }
 
 void StatusPublisher::write_now() {
   auto snap = take_snapshot();
-  std::vector<std::string> entries;
-  for (const auto& svc : snap.services) entries.push_back(service_entry_text(svc));
-  commit(snap, entries);
+  commit(snap, render_status(snap));
 }
 
 StatusSnapshot StatusPublisher::snapshot() {
@@ -159,8 +157,7 @@ StatusSnapshot StatusPublisher::take_snapshot() {
   return snap;
 }
 
-void StatusPublisher::commit(const StatusSnapshot& snap, const std::vector<std::string>& entries) {
-  auto text = render_status(snap, entries);
+void StatusPublisher::commit(const StatusSnapshot& snap, const std::string& text) {
   report_write_error("status_file", write_file_atomically(config_.status_file, text));
   if (config_.metrics_file.empty()) return;
   // node_exporter reads the metrics file every 15-60 s: rewriting it every round would double

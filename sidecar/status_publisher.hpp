@@ -40,7 +40,7 @@ class StatusPublisher {
   boost::asio::awaitable<void> loop();
   boost::asio::awaitable<Clock::duration> write_in_steps();
   StatusSnapshot take_snapshot();  // for a write: clears dirty, logs a bridge state change
-  void commit(const StatusSnapshot& snap, const std::vector<std::string>& entries);
+  void commit(const StatusSnapshot& snap, const std::string& text);  // status, then metrics
   StatusSnapshot snapshot();
   void report_write_error(const char* what, const std::optional<std::string>& error);
 
