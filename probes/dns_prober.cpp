@@ -411,14 +411,22 @@ struct DnsProber::Impl {
   using Key = std::tuple<std::string, std::uint16_t, int, long, std::string, std::uint16_t>;
   std::map<Key, std::shared_ptr<Channel>> channels;
 
-  // A reload that changes a check's server, timeout or question leaves its old channel unused;
-  // without pruning every such reload would keep one more channel (and its sockets) for good.
-  // Called when a channel is about to be added, so the map only grows with checks in use. A
-  // check probed less often than this just gets a fresh channel, which costs little.
+  // A reload that changes a check's server, timeout or question leaves its old channel unused,
+  // and with it a kept UDP socket. Swept at most once a second, a channel idle for
+  // options.idle_channel is closed, so the descriptors follow the checks in use within seconds of
+  // a reload (the soak compares descriptor counts before and after its reloads). A check probed
+  // less often than that gets a fresh channel each time: a socket per query, as before sockets
+  // were kept, which costs nothing at such a rate.
+  Clock::time_point next_sweep{};
   void prune(Clock::time_point now) {
-    std::erase_if(channels, [now](const auto& entry) {
+    if (now < next_sweep) return;
+    auto idle_for = options.idle_channel;
+    next_sweep = now + std::min<Clock::duration>(idle_for, std::chrono::seconds(1));
+    std::erase_if(channels, [now, idle_for](const auto& entry) {
       const auto& c = entry.second;
-      return c && c->idle() && now - c->last_used > std::chrono::seconds(60);
+      if (!c || !c->idle() || now - c->last_used <= idle_for) return false;
+      c->close();  // now, even if a queued handler still holds the channel
+      return true;
     });
   }
 };
@@ -443,9 +451,9 @@ asio::awaitable<CheckResult> DnsProber::probe(const DnsCheck& check) {
                 static_cast<long>(check.timeout.count()),
                 check.qname,
                 check.qtype};
+  impl_->prune(t0);
   auto& channel = impl_->channels[key];
   if (!channel) {
-    impl_->prune(t0);
     channel = std::make_shared<Channel>(impl_->io);
     // Kept sockets are bounded (a node of thousands of checks must not run out of descriptors):
     // beyond the limit a channel opens a socket per query, as the probe CLI does.

@@ -4,6 +4,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 
@@ -17,6 +18,9 @@ class DnsProber {
     // How many checks may keep their UDP socket open between probes (the daemon's); 0: a
     // socket per query (the probe CLI, whose loop must run out of work to end).
     std::size_t kept_udp_sockets = 0;
+    // A check not probed for this long loses its channel and kept socket (a reload that changed
+    // the check left it behind); its next probe, if any, opens a fresh one.
+    std::chrono::milliseconds idle_channel{10000};
   };
   explicit DnsProber(boost::asio::io_context& io) : DnsProber(io, Options{}) {}
   DnsProber(boost::asio::io_context& io, Options options);

@@ -57,6 +57,18 @@ def state(n):
     return svc["state"], recursion["reason"], recursion.get("rtt_ms")
 
 
+def state_after_router(n, want, timeout=2.0):
+    """n's state once the status file has caught up with what the router just showed (its writes
+    are spaced, so it may trail the router by tens of ms): the first state(n) whose state is
+    `want`, or the last one read when the deadline passes (the caller's assertion then fails)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        st = state(n)
+        if st[0] == want or time.monotonic() >= deadline:
+            return st
+        time.sleep(0.02)
+
+
 def answered_by(rows, node, t_from, t_to=1e9):
     """Queries node answered among those sent in the report bins inside [t_from, t_to)."""
     return sum(r["nodes"].get(node, 0) for r in rows
@@ -128,7 +140,7 @@ class Degraded(e2e.TestCase):
         n1.auth.kill()
         t_away = self.wait_fib(others, bound("recursion-broken") + 5, clock)
         rib = dp.bird.rib_paths()
-        st = state(n1)
+        st = state_after_router(n1, "degraded")
         clock.until(t_away + 2.5)
         rib_later = dp.bird.rib_paths()
         t_fix = clock.now()
@@ -203,7 +215,7 @@ class Degraded(e2e.TestCase):
         t_slow = clock.now()
         n1.set_upstream_delay(SLOW_MS)
         t_away = self.wait_fib(others, SLOW_AWAY_S + 5, clock)
-        st1, rib1 = state(n1), dp.bird.rib_paths()
+        st1, rib1 = state_after_router(n1, "degraded"), dp.bird.rib_paths()
         clock.until(t_away + 1.5)
         t_fix = clock.now()
         n1.set_upstream_delay(0)

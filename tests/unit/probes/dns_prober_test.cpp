@@ -14,6 +14,7 @@
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 
 #include "probes/dns_prober.hpp"
 
@@ -93,6 +94,12 @@ probes::DnsCheck check_for(std::uint16_t port, const char* server = "127.0.0.1")
   c.qname = "probe.health.test";
   c.timeout = std::chrono::milliseconds(300);
   return c;
+}
+
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
 }
 
 }  // namespace
@@ -262,4 +269,48 @@ TEST_CASE("destroying the prober ends probes in flight and leaves the loop free"
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
   REQUIRE(results.size() == 5);
   for (const auto& r : results) CHECK_FALSE(r.ok);
+}
+
+TEST_CASE("a kept socket is closed once its check is no longer probed (a reload left it behind)") {
+  asio::io_context io(1);
+  udp::socket server(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  asio::co_spawn(io, serve_udp(server, Mode::answer), asio::detached);
+  probes::DnsProber::Options options;
+  options.kept_udp_sockets = 8;
+  options.idle_channel = std::chrono::milliseconds(50);
+  // Kept sockets keep the loop busy: the prober is destroyed at the end so io.run() returns.
+  auto prober = std::make_unique<probes::DnsProber>(io, options);
+  auto before = check_for(server.local_endpoint().port());
+  auto after = before;
+  after.timeout = std::chrono::milliseconds(250);  // the reload's change: another channel
+  auto base = open_fds();
+  std::vector<std::size_t> fds;
+  std::vector<Reason> reasons;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer pause(io);
+        auto once = [&](const probes::DnsCheck& c) -> asio::awaitable<void> {
+          reasons.push_back((co_await prober->probe(c)).reason);
+          fds.push_back(open_fds() - base);
+        };
+        co_await once(before);
+        co_await once(before);  // the same kept socket
+        co_await once(after);   // both kept
+        for (int i = 0; i < 4; ++i) {  // `after` in use, `before` idle past 50 ms
+          pause.expires_after(std::chrono::milliseconds(30));
+          co_await pause.async_wait(asio::use_awaitable);
+          co_await once(after);
+        }
+        prober.reset();
+        server.close();
+      },
+      asio::detached);
+  io.run();
+  REQUIRE(reasons.size() == 7);
+  for (auto r : reasons) CHECK(r == Reason::ok);
+  CHECK(fds[0] == 1);
+  CHECK(fds[1] == 1);
+  CHECK(fds[2] == 2);
+  CHECK(fds.back() == 1);  // `before`'s socket closed; `after`'s kept (probed every 30 ms)
 }
