@@ -295,8 +295,8 @@ TEST_CASE("a kept socket is closed once its check is no longer probed (a reload 
           fds.push_back(open_fds() - base);
         };
         co_await once(before);
-        co_await once(before);  // the same kept socket
-        co_await once(after);   // both kept
+        co_await once(before);         // the same kept socket
+        co_await once(after);          // both kept
         for (int i = 0; i < 4; ++i) {  // `after` in use, `before` idle past 50 ms
           pause.expires_after(std::chrono::milliseconds(30));
           co_await pause.async_wait(asio::use_awaitable);
