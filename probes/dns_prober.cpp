@@ -417,6 +417,7 @@ struct DnsProber::Impl {
   // a reload (the soak compares descriptor counts before and after its reloads). A check probed
   // less often than that gets a fresh channel each time: a socket per query, as before sockets
   // were kept, which costs nothing at such a rate.
+  // Called before the probe's own entry is looked up, so no entry is empty here.
   Clock::time_point next_sweep{};
   void prune(Clock::time_point now) {
     if (now < next_sweep) return;
@@ -424,7 +425,7 @@ struct DnsProber::Impl {
     next_sweep = now + std::min<Clock::duration>(idle_for, std::chrono::seconds(1));
     std::erase_if(channels, [now, idle_for](const auto& entry) {
       const auto& c = entry.second;
-      if (!c || !c->idle() || now - c->last_used <= idle_for) return false;
+      if (!c->idle() || now - c->last_used <= idle_for) return false;
       c->close();  // now, even if a queued handler still holds the channel
       return true;
     });

@@ -59,14 +59,14 @@ def state(n):
 
 def state_after_router(n, want, timeout=2.0):
     """n's state once the status file has caught up with what the router just showed (its writes
-    are spaced, so it may trail the router by tens of ms): the first state(n) whose state is
-    `want`, or the last one read when the deadline passes (the caller's assertion then fails)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        st = state(n)
-        if st[0] == want or time.monotonic() >= deadline:
-            return st
-        time.sleep(0.02)
+    are spaced, so it may trail the router by tens of ms): polled until its state is `want`, then
+    read; past the deadline, what it says then (the caller's assertion fails on it)."""
+    try:
+        wait_until(lambda: state(n)[0] == want, timeout, f"{n.name} {want} in its status file",
+                   interval=0.02)
+    except TimeoutError:
+        pass
+    return state(n)
 
 
 def answered_by(rows, node, t_from, t_to=1e9):
