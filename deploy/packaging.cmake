@@ -1,6 +1,6 @@
 # Debian package of anycast-sidecar: `cmake --build build && cd build && cpack -G DEB`.
 # Included from the top-level CMakeLists.txt after the targets (the binary's install() rule is in
-# sidecar/CMakeLists.txt). Everything installs under /usr; the unit is installed, not enabled.
+# sidecar/cli/CMakeLists.txt). Everything installs under /usr; the unit is installed, not enabled.
 # tests/e2e/test_package.py builds it, runs lintian on it, installs and removes it with dpkg,
 # renders the man page and verifies the unit.
 
@@ -11,8 +11,8 @@ set(ACS_DEB_MAINTAINER "anycast-sidecar maintainers <anycast-sidecar@example.org
 # Debian's default hardening (dpkg-buildflags: _FORTIFY_SOURCE=2, -z relro -z now), which
 # lintian checks for. Not under the sanitizers: ASan intercepts the same functions.
 if(NOT SANITIZE)
-  foreach(target acs_bridge_core acs_bridge acs_probes_core acs_probes acs_sidecar_core acs_sidecar
-                 anycast-sidecar)
+  get_property(acs_libraries GLOBAL PROPERTY ACS_LIBRARIES)
+  foreach(target ${acs_libraries} anycast-sidecar)
     target_compile_definitions(${target} PRIVATE _FORTIFY_SOURCE=2)
   endforeach()
   target_link_options(anycast-sidecar PRIVATE -Wl,-z,relro -Wl,-z,now)

@@ -1,5 +1,5 @@
 #include "exabgp-bridge/bridge.hpp"
-#include "exabgp-bridge/exception_text.hpp"
+#include "sidecar/lib/exception_text.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -55,7 +55,7 @@ void Bridge::start() {
   auto fatal = [this](const char* loop) {
     return [this, loop](std::exception_ptr e) {
       if (!e || stopped_) return;
-      if (on_fatal) on_fatal(std::string(loop) + ": " + exception_text(e));
+      if (on_fatal) on_fatal(std::string(loop) + ": " + text::exception_text(e));
     };
   };
   asio::co_spawn(io_, read_loop(), fatal("stdin reader"));

@@ -43,9 +43,9 @@ class Bridge {
   const BridgeCore& core() const { return core_; }
 
   // Callbacks (set before start()); run on the loop.
-  std::function<void()> on_eof;       // stdin closed: ExaBGP is gone
-  std::function<void()> on_shutdown;  // ExaBGP announced its shutdown
-  std::function<void()> on_change;    // neighbor or link state changed
+  std::function<void()> on_eof;                      // stdin closed: ExaBGP is gone
+  std::function<void()> on_shutdown;                 // ExaBGP announced its shutdown
+  std::function<void()> on_change;                   // neighbor or link state changed
   std::function<void(const std::string&)> on_fatal;  // a loop ended on an exception (a bug)
 
  private:

@@ -2,15 +2,15 @@
 
 #include <algorithm>
 
-#include "exabgp-bridge/printable.hpp"
+#include "sidecar/lib/printable.hpp"
 
 namespace bridge {
 
 NeighborUpdate NeighborTable::update(std::string_view raw_peer, std::string_view raw_state,
                                      std::chrono::steady_clock::time_point now) {
   // ExaBGP text enters the status file from here: made printable and bounded once.
-  auto peer = printable(raw_peer, kMaxPeerText);
-  auto state = printable(raw_state, kMaxStateText);
+  auto peer = text::printable(raw_peer, kMaxPeerText);
+  auto state = text::printable(raw_state, kMaxStateText);
   NeighborUpdate u;
   auto it = std::find_if(neighbors_.begin(), neighbors_.end(),
                          [&](const NeighborState& n) { return n.peer == peer; });

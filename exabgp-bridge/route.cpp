@@ -1,5 +1,5 @@
 #include "exabgp-bridge/route.hpp"
-#include "exabgp-bridge/printable.hpp"
+#include "sidecar/lib/printable.hpp"
 
 #include <arpa/inet.h>
 
@@ -14,7 +14,9 @@ void set_error(std::string* error, std::string message) {
 }
 
 // Quoted for messages: the input may hold anything, including control characters.
-std::string quoted(std::string_view text) { return "\"" + printable(text, 80) + "\""; }
+std::string quoted(std::string_view text) {
+  return "\"" + text::printable(text, 80) + "\"";
+}
 
 bool parse_uint(std::string_view text, std::uint64_t max, std::uint64_t* out) {
   if (text.empty() || text.size() > 10) return false;

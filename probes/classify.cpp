@@ -2,7 +2,7 @@
 // rejects loops and out-of-range pointers); every length is checked before it is used, so any
 // malformed packet ends as bad_response.
 #include "probes/classify.hpp"
-#include "exabgp-bridge/printable.hpp"
+#include "sidecar/lib/printable.hpp"
 
 #include <cstdio>
 
@@ -284,8 +284,8 @@ CheckResult classify_reply(std::span<const std::uint8_t> pkt, const Question& qu
   // A reply is a stranger's bytes: names and record text in the detail and the answers enter
   // the status file from here, so they are made printable UTF-8 here.
   auto r = classify_unsanitized(pkt, question, expect, rtt_ms);
-  r.detail = bridge::printable(r.detail, 400);
-  for (auto& a : r.answers) a = bridge::printable(a, 300);
+  r.detail = text::printable(r.detail, 400);
+  for (auto& a : r.answers) a = text::printable(a, 300);
   return r;
 }
 

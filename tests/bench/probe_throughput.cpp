@@ -1,11 +1,11 @@
 // Probe throughput of the c-ares/Asio prober on one thread: N probes against one server with a
 // fixed number in flight, reporting probes/s, CPU microseconds per probe and peak RSS.
 // Usage: bench_probe_throughput SERVER PORT QNAME COUNT [IN_FLIGHT] [udp|tcp]
-#include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
+#include <sys/resource.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <sys/resource.h>
+#include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
 
 #include <chrono>
 #include <cstdio>
@@ -35,7 +35,8 @@ asio::awaitable<void> worker(probes::DnsProber& prober, probes::DnsCheck check, 
 double cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 }  // namespace

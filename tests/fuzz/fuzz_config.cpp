@@ -10,9 +10,9 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "sidecar/config.hpp"
-#include "sidecar/route_policy.hpp"
-#include "sidecar/state_machine.hpp"
+#include "sidecar/config/config.hpp"
+#include "sidecar/policy/route_policy.hpp"
+#include "sidecar/policy/state_machine.hpp"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "sidecar/probe_args.hpp"
+#include "sidecar/cli/probe_args.hpp"
 
 namespace {
 

@@ -9,10 +9,10 @@
 #include <fstream>
 #include <string>
 
-#include "exabgp-bridge/printable.hpp"
 #include "fuzz_check.hpp"
-#include "sidecar/maintenance_file.hpp"
-#include "sidecar/status_verdict.hpp"
+#include "sidecar/lib/printable.hpp"
+#include "sidecar/status/maintenance_file.hpp"
+#include "sidecar/status/status_verdict.hpp"
 
 namespace {
 
@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto m = sidecar::read_maintenance(maintenance_path());
   FUZZ_REQUIRE(m.has_value(), "an existing maintenance file not seen");
   FUZZ_REQUIRE(!m->reason.empty(), "an empty reason");
-  FUZZ_REQUIRE(bridge::valid_utf8(m->reason), "a reason that is not valid UTF-8");
+  FUZZ_REQUIRE(text::valid_utf8(m->reason), "a reason that is not valid UTF-8");
   FUZZ_REQUIRE(m->reason.size() <= sidecar::kMaxReason + 3, "a reason over its bound");
   for (unsigned char c : m->reason) FUZZ_REQUIRE(c >= 0x20 && c != 0x7f, "a control in a reason");
   // What `maintenance on` writes reads back clean as well (one input in 8: the atomic write
@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size && data[size - 1] % 8 == 0) {
     FUZZ_REQUIRE(!sidecar::write_maintenance(maintenance_path(), bytes), "write failed");
     auto again = sidecar::read_maintenance(maintenance_path());
-    FUZZ_REQUIRE(again && bridge::valid_utf8(again->reason), "a written reason reads back invalid");
+    FUZZ_REQUIRE(again && text::valid_utf8(again->reason), "a written reason reads back invalid");
   }
 
   // Status file: parsed as `status` parses it, judged at a `now` chosen by the input.
@@ -56,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_REQUIRE(v.exit_code == 3, "a file that is not a status judged other than UNKNOWN");
   }
   for (const auto& l : v.lines) {
-    FUZZ_REQUIRE(bridge::valid_utf8(l), "a verdict line is not valid UTF-8");
+    FUZZ_REQUIRE(text::valid_utf8(l), "a verdict line is not valid UTF-8");
     for (unsigned char c : l) FUZZ_REQUIRE(c >= 0x20 && c != 0x7f, "a raw control in a line");
   }
   (void)v.json.dump();

@@ -8,10 +8,10 @@
 #include <string>
 #include <string_view>
 
-#include "exabgp-bridge/printable.hpp"
 #include "fuzz_check.hpp"
-#include "sidecar/status_model.hpp"
-#include "sidecar/status_verdict.hpp"
+#include "sidecar/lib/printable.hpp"
+#include "sidecar/status/status_model.hpp"
+#include "sidecar/status/status_verdict.hpp"
 
 namespace {
 
@@ -101,9 +101,13 @@ sidecar::StatusSnapshot snapshot_from(Input& in) {
                                static_cast<sidecar::ServiceState>(in.byte() % 6), in.text()});
     }
     for (int r = in.byte() % 3; r > 0; --r) {
-      v.routes.push_back({in.text(), in.text(), static_cast<sidecar::Desired>(in.byte() % 4),
-                          static_cast<bool>(in.byte() & 1), static_cast<bool>(in.byte() & 1),
-                          in.text(), {in.text()}});
+      v.routes.push_back({in.text(),
+                          in.text(),
+                          static_cast<sidecar::Desired>(in.byte() % 4),
+                          static_cast<bool>(in.byte() & 1),
+                          static_cast<bool>(in.byte() & 1),
+                          in.text(),
+                          {in.text()}});
     }
     s.services.push_back(v);
   }
@@ -122,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::fprintf(stderr, "render_status threw: %s\n", e.what());
     FUZZ_REQUIRE(false, "the status file renderer threw on text");
   }
-  FUZZ_REQUIRE(bridge::valid_utf8(text), "status file text is not valid UTF-8");
+  FUZZ_REQUIRE(text::valid_utf8(text), "status file text is not valid UTF-8");
   auto back = nlohmann::json::parse(text, nullptr, false);
   FUZZ_REQUIRE(!back.is_discarded(), "status file does not parse back");
   FUZZ_REQUIRE(back.contains("services") && back["services"].size() == s.services.size(),
@@ -130,12 +134,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_REQUIRE(back.contains("config_error") == s.config_error.has_value(),
                "config_error lost or invented");
   auto metrics = sidecar::metrics_text(s);
-  FUZZ_REQUIRE(bridge::valid_utf8(metrics), "metrics text is not valid UTF-8");
+  FUZZ_REQUIRE(text::valid_utf8(metrics), "metrics text is not valid UTF-8");
   auto v = sidecar::judge_status(back, s.updated_unix, 5);
   FUZZ_REQUIRE(v.exit_code >= 0 && v.exit_code <= 3, "exit code outside the contract");
   FUZZ_REQUIRE(!v.lines.empty(), "a verdict without a line");
   for (const auto& l : v.lines) {
-    FUZZ_REQUIRE(bridge::valid_utf8(l), "a verdict line is not valid UTF-8");
+    FUZZ_REQUIRE(text::valid_utf8(l), "a verdict line is not valid UTF-8");
     for (unsigned char c : l) FUZZ_REQUIRE(c >= 0x20 && c != 0x7f, "a raw control in a line");
   }
   (void)v.json.dump();  // throws (and fails) on invalid UTF-8

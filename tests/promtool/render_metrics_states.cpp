@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include "sidecar/status_model.hpp"
+#include "sidecar/status/status_model.hpp"
 
 namespace {
 

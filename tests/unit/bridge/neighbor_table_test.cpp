@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "exabgp-bridge/neighbor_table.hpp"
-#include "exabgp-bridge/printable.hpp"
+#include "sidecar/lib/printable.hpp"
 
 using bridge::NeighborTable;
 
@@ -64,9 +64,9 @@ TEST_CASE("hostile peer and state text is made printable and bounded at entry") 
   t.update("\x1b[2J\xff" + std::string(1000, 'p'), "u\xe9p", t0);
   REQUIRE(t.neighbors().size() == 1);
   const auto& n = t.neighbors()[0];
-  CHECK(bridge::valid_utf8(n.peer));
+  CHECK(text::valid_utf8(n.peer));
   CHECK(n.peer.size() <= NeighborTable::kMaxPeerText + 3);
   CHECK(n.peer.rfind("?[2J", 0) == 0);
-  CHECK(bridge::valid_utf8(n.state));
+  CHECK(text::valid_utf8(n.state));
   CHECK_FALSE(t.update("x", "\x1bup", t0).resend);  // "?up" is not "up"
 }

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "dns_packet.hpp"
-#include "exabgp-bridge/printable.hpp"
 #include "probes/classify.hpp"
+#include "sidecar/lib/printable.hpp"
 
 using namespace probes;
 using probes_test::Header;
@@ -25,10 +25,10 @@ CheckResult classify(const Packet& p, std::uint16_t qtype, Expectation expect = 
 
 void require_clean(const CheckResult& r) {
   INFO(r.detail);
-  CHECK(bridge::valid_utf8(r.detail));
+  CHECK(text::valid_utf8(r.detail));
   for (unsigned char c : r.detail) CHECK((c >= 0x20 && c != 0x7f));
   for (const auto& a : r.answers) {
-    CHECK(bridge::valid_utf8(a));
+    CHECK(text::valid_utf8(a));
     for (unsigned char c : a) CHECK((c >= 0x20 && c != 0x7f));
   }
 }

@@ -1,0 +1,124 @@
+#include "sidecar/cli/cli_maintenance.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
+#include "sidecar/cli/cli_util.hpp"
+#include "sidecar/config/config.hpp"
+#include "sidecar/lib/clock.hpp"
+#include "sidecar/lib/printable.hpp"
+#include "sidecar/status/maintenance_file.hpp"
+#include "sidecar/status/maintenance_wait.hpp"
+
+namespace sidecar {
+
+namespace {
+constexpr const char* kUsage =
+    "usage: anycast-sidecar maintenance on|off|show --config FILE [--service NAME] [--reason "
+    "TEXT]\n"
+    "       anycast-sidecar maintenance on --wait [--timeout SECONDS] --config FILE ...\n"
+    "Puts a service (default: all) in or out of maintenance through its maintenance file; the\n"
+    "daemon withdraws (or applies when_disabled) within one interval, and needs `rise` successes\n"
+    "to announce again after `off`.\n"
+    "--wait returns only once the daemon has applied when_disabled to every route and ExaBGP has\n"
+    "acknowledged it (exit 0), or after --timeout seconds (default 30; exit 2): drain first, then\n"
+    "stop the resolver.\n";
+
+std::string when(double unix_time) {
+  std::time_t t = static_cast<std::time_t>(unix_time);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+}  // namespace
+
+int run_maintenance_command(const std::vector<std::string>& args) {
+  auto a =
+      parse_args(args, {"--config", "--service", "--reason", "--timeout"}, {"--help", "--wait"});
+  if (a.has("--help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (!a.error.empty()) return usage_error("maintenance", a.error, kUsage);
+  if (a.positional.size() != 1 ||
+      (a.positional[0] != "on" && a.positional[0] != "off" && a.positional[0] != "show")) {
+    return usage_error("maintenance", "say on, off or show", kUsage);
+  }
+  const bool wait = a.has("--wait");
+  if ((wait || a.value("--timeout")) && a.positional[0] != "on") {
+    return usage_error("maintenance", "--wait and --timeout go with on", kUsage);
+  }
+  long long timeout_s = 30;
+  if (auto t = a.value("--timeout")) {
+    char* end = nullptr;
+    timeout_s = std::strtoll(t->c_str(), &end, 10);
+    if (t->empty() || *end != '\0' || timeout_s < 1 || timeout_s > 86400) {
+      return usage_error("maintenance", "--timeout takes whole seconds from 1 to 86400", kUsage);
+    }
+  }
+  auto path = a.value("--config");
+  if (!path) return usage_error("maintenance", "--config FILE is required", kUsage);
+  auto loaded = load_config_file(*path);
+  if (!loaded.config) {
+    std::fprintf(stderr, "anycast-sidecar maintenance: %s is invalid (%s); run check-config\n",
+                 path->c_str(), loaded.problems.empty() ? "" : loaded.problems[0].c_str());
+    return 3;
+  }
+  std::vector<const ServiceConfig*> selected;
+  auto service = a.value("--service");
+  std::string known;
+  for (const auto& s : loaded.config->services) {
+    known += (known.empty() ? "" : ", ") + s.name;
+    if (!service || *service == s.name) selected.push_back(&s);
+  }
+  if (selected.empty()) {
+    std::fprintf(stderr, "anycast-sidecar maintenance: no service \"%s\" in %s (known: %s)\n",
+                 text::printable(*service, 80).c_str(), path->c_str(), known.c_str());
+    return 3;
+  }
+  const auto& verb = a.positional[0];
+  const double since = unix_now();
+  int rc = 0;
+  for (const auto* s : selected) {
+    if (verb == "on") {
+      auto reason = a.value("--reason").value_or("maintenance");
+      if (auto err = write_maintenance(s->maintenance_file, reason)) {
+        std::fprintf(stderr, "%s: %s\n", s->name.c_str(), err->c_str());
+        rc = 3;
+      } else {
+        std::printf("%s: maintenance on (%s); the daemon withdraws within %lld ms\n",
+                    s->name.c_str(), text::printable(reason, kMaxReason).c_str(),
+                    static_cast<long long>(s->interval.count()));
+      }
+    } else if (verb == "off") {
+      if (auto err = remove_maintenance(s->maintenance_file)) {
+        std::fprintf(stderr, "%s: %s\n", s->name.c_str(), err->c_str());
+        rc = 3;
+      } else {
+        std::printf("%s: maintenance off; announced again after %d successful round%s\n",
+                    s->name.c_str(), s->rise, s->rise == 1 ? "" : "s");
+      }
+    } else {
+      auto m = read_maintenance(s->maintenance_file);
+      if (m) {
+        std::printf("%s: in maintenance since %s: %s (%s)\n", s->name.c_str(),
+                    when(m->since_unix).c_str(), m->reason.c_str(), s->maintenance_file.c_str());
+      } else {
+        std::printf("%s: not in maintenance (%s absent)\n", s->name.c_str(),
+                    s->maintenance_file.c_str());
+      }
+    }
+  }
+  if (wait && rc == 0) {
+    std::vector<std::string> names;
+    for (const auto* s : selected) names.push_back(s->name);
+    rc = wait_for_drain(*loaded.config, names, since, std::chrono::seconds(timeout_s));
+    if (rc == 0) std::printf("drained: ExaBGP acknowledged when_disabled for every route\n");
+  }
+  return rc;
+}
+
+}  // namespace sidecar

@@ -1,0 +1,69 @@
+// anycast-sidecar: dispatches to the commands of ../shared/contract.md.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sidecar/cli/cli_check_config.hpp"
+#include "sidecar/cli/cli_maintenance.hpp"
+#include "sidecar/cli/cli_run.hpp"
+#include "sidecar/cli/cli_status.hpp"
+#include "sidecar/cli/probe_cli.hpp"
+#include "sidecar/lib/version.hpp"
+
+namespace {
+
+constexpr const char* kHelp =
+    "usage: anycast-sidecar COMMAND [OPTIONS]\n"
+    "\n"
+    "Health-checks the local DNS resolver with real queries and announces or withdraws its\n"
+    "anycast routes through ExaBGP's process API.\n"
+    "\n"
+    "commands:\n"
+    "  run --config FILE             the daemon (ExaBGP's `process` child)\n"
+    "  probe @SERVER[:PORT] NAME [TYPE] [options]\n"
+    "                                query a resolver like dig and name the failure's cause\n"
+    "  probe --config FILE [--service NAME]\n"
+    "                                run every configured check once, as the daemon judges it\n"
+    "  status [--config FILE | --status-file FILE] [--json] [--max-age SECONDS]\n"
+    "                                what the daemon sees, with a monitoring exit code\n"
+    "  check-config --config FILE    validate a configuration\n"
+    "  maintenance on|off|show --config FILE [--service NAME] [--reason TEXT]\n"
+    "                                take a service out of (or back into) anycast\n"
+    "  help                          this text; every command takes --help\n"
+    "\n"
+    "exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad usage, unreadable input)\n";
+
+int dispatch(const std::vector<std::string>& argv) {
+  if (argv.empty() || argv[0] == "help" || argv[0] == "--help" || argv[0] == "-h") {
+    std::fputs(kHelp, stdout);
+    return argv.empty() ? 3 : 0;
+  }
+  if (argv[0] == "--version" || argv[0] == "version") {
+    std::printf("anycast-sidecar %s\n", sidecar::kVersion);
+    return 0;
+  }
+  std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  const std::string& cmd = argv[0];
+  if (cmd == "run") return sidecar::run_daemon_command(rest);
+  if (cmd == "probe") return sidecar::run_probe_command(rest);
+  if (cmd == "status") return sidecar::run_status_command(rest);
+  if (cmd == "check-config") return sidecar::run_check_config_command(rest);
+  if (cmd == "maintenance") return sidecar::run_maintenance_command(rest);
+  std::fprintf(stderr, "anycast-sidecar: unknown command '%s'\n\n%s", cmd.c_str(), kHelp);
+  return 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    return dispatch(args);
+  } catch (const std::exception& e) {
+    // Expected failures are handled where they happen; this is the last line of defence.
+    std::fprintf(stderr, "anycast-sidecar: internal error: %s\n", e.what());
+    return 3;
+  }
+}

@@ -1,0 +1,212 @@
+#include "sidecar/daemon/service_runner.hpp"
+
+#include <algorithm>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "sidecar/daemon/check_runner.hpp"
+#include "sidecar/lib/clock.hpp"
+#include "sidecar/lib/log.hpp"
+#include "sidecar/policy/check_policy.hpp"
+#include "sidecar/policy/route_policy.hpp"
+#include "sidecar/policy/schedule.hpp"
+#include "sidecar/policy/schedule_stats.hpp"
+#include "sidecar/policy/service_view.hpp"
+#include "sidecar/status/maintenance_file.hpp"
+
+namespace sidecar {
+
+namespace asio = boost::asio;
+
+ServiceRunner::ServiceRunner(DaemonContext& ctx, ServiceConfig config)
+    : ctx_(ctx),
+      cfg_(std::move(config)),
+      timer_(ctx.io),
+      watches_(ctx, [this] { run_round_now(); }),
+      hooks_(ctx, cfg_.name, cfg_.hooks, cfg_.hook_timeout) {
+  machine_.since = Clock::now();
+  view_.since_unix = unix_now();
+  apply_config_to_view(view_, cfg_);
+}
+
+void ServiceRunner::start() {
+  ctx_.spawn("service", loop());
+  watches_.configure(cfg_);
+}
+
+void ServiceRunner::stop() {
+  stopped_ = true;
+  timer_.cancel();
+  watches_.stop();
+}
+
+void ServiceRunner::run_round_now() {
+  // Not at once: the refused reconnect shows the listening socket gone, but the dying process
+  // may still hold its UDP socket for a moment; a query that lands there is lost silently and
+  // the round would end as a soft timeout instead of the refusal it is. confirm_interval_ms
+  // later the kernel has closed every socket of the process.
+  auto at = Clock::now() + cfg_.confirm_interval;
+  round_at_ = round_now_ ? std::min(round_at_, at) : at;
+  round_now_ = true;
+  if (!in_round_) timer_.cancel();
+}
+
+void ServiceRunner::reconfigure(ServiceConfig config, const std::vector<std::string>& forget_keys) {
+  for (const auto& key : forget_keys) sent_.erase(key);
+  cfg_ = std::move(config);
+  hooks_.configure(cfg_.hooks, cfg_.hook_timeout);
+  apply_config_to_view(view_, cfg_);
+  if (!stopped_) watches_.configure(cfg_);
+  apply_routes();
+}
+
+ServiceView ServiceRunner::view() const {
+  auto v = view_;
+  v.state = machine_.state;
+  return v;
+}
+
+asio::awaitable<void> ServiceRunner::loop() {
+  auto self = shared_from_this();  // a reload may drop the service while a round is in flight
+  // Rounds are planned on a fixed grid (planned += period), not from when the loop woke up:
+  // otherwise every late wake-up, however small, shifts all later rounds and a busy node
+  // quietly runs fewer checks than configured. A round late by less than a period is run at
+  // once and the grid kept; an overrun of a whole period restarts the grid from now.
+  auto planned = Clock::now();
+  // A watch's news (run_round_now) brings the next round forward to round_at_ and the grid
+  // restarts there.
+  bool phased = false;
+  while (!stopped_ && !ctx_.stopping) {
+    ServiceConfig cfg = cfg_;  // a reload may replace cfg_ while probes are in flight
+    round_now_ = false;
+    in_round_ = true;
+    auto results = co_await run_checks(ctx_.prober, cfg.checks);
+    in_round_ = false;
+    if (stopped_ || ctx_.stopping) break;
+    decide(cfg, results);
+    watches_.results(results);
+    // Only what a reader acts on is written at once; counters and round trips wait for the
+    // heartbeat (status_publisher), which is what keeps a fast check cheap.
+    if (auto key = reader_key(view_); key != reader_key_) {
+      reader_key_ = std::move(key);
+      ctx_.status_changed();
+    }
+    auto period = next_period(machine_, last_hard_,
+                              Periods{cfg.interval, cfg.fast_interval, cfg.confirm_interval});
+    planned += period;
+    // At the first steady round (the first round runs at once, so a restart decides quickly)
+    // every service moves to its own phase of the grid: 1,000 services started together would
+    // otherwise all wake in the same millisecond and the last of them would run several
+    // milliseconds late, every round.
+    if (!phased && period == cfg.interval) {
+      planned += round_phase(cfg.name, period);
+      phased = true;
+    }
+    if (auto now = Clock::now(); planned + period < now) planned = now;
+    for (;;) {
+      auto at = round_now_ ? std::min(planned, round_at_) : planned;
+      timer_.expires_at(at);
+      boost::system::error_code ec;
+      co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (stopped_ || ctx_.stopping) break;
+      if (auto now = Clock::now(); now >= at) {
+        // How late this round starts against its plan (a watch's early round counts too).
+        ctx_.schedule.record(std::chrono::duration<double, std::milli>(now - at).count(),
+                             std::chrono::duration<double>(now.time_since_epoch()).count());
+        planned = at;
+        break;
+      }
+      // Woken early: a watch's news moved the round (or a spurious cancel): wait again.
+    }
+  }
+}
+
+void ServiceRunner::decide(const ServiceConfig& cfg, const std::vector<probes::CheckResult>& rs) {
+  const double now_unix = unix_now();
+  auto changes = record_round(view_, rs, now_unix);
+  for (std::size_t i = 0; i < changes.size() && i < view_.checks.size(); ++i) {
+    if (changes[i] == CheckChange::failed) {
+      log::warning("check_failed", {{"service", cfg.name},
+                                    {"check", view_.checks[i].name},
+                                    {"reason", std::string(probes::to_string(rs[i].reason))},
+                                    {"detail", rs[i].detail}});
+    } else if (changes[i] == CheckChange::recovered) {
+      log::info("check_recovered", {{"service", cfg.name}, {"check", view_.checks[i].name}});
+    }
+  }
+
+  auto maintenance = read_maintenance(cfg.maintenance_file);
+  if (maintenance) {
+    view_.maintenance = MaintenanceView{maintenance->reason, maintenance->since_unix};
+  } else {
+    view_.maintenance.reset();
+  }
+
+  auto verdict = judge_round(cfg.policy, cfg.checks, rs);
+  last_hard_ = verdict.hard && !maintenance;
+  Observation obs;
+  obs.healthy = verdict.healthy;
+  obs.degraded = verdict.degraded;
+  obs.maintenance = maintenance.has_value();
+  obs.reason = maintenance ? maintenance->reason : verdict.reason;
+  obs.now = Clock::now();
+  auto st = step(machine_, obs, MachineParams{cfg.rise, cfg.fall, cfg.hold_down});
+  machine_ = st.next;
+  if (st.transition) {
+    const auto& t = *st.transition;
+    record_transition(view_, t, now_unix, cfg.transitions_kept);
+    log::notice("transition", {{"service", cfg.name},
+                               {"from", std::string(to_string(t.from))},
+                               {"to", std::string(to_string(t.to))},
+                               {"reason", t.reason}});
+    hooks_.on_transition(t);
+  }
+  apply_routes();
+}
+
+void ServiceRunner::apply_routes() {
+  auto commands = commands_for(routed_state(machine_, ctx_.hitless_restart), cfg_);
+  std::vector<RouteView> views;
+  for (std::size_t i = 0; i < commands.size() && i < cfg_.routes.size(); ++i) {
+    const auto& cmd = commands[i];
+    RouteView rv;
+    rv.prefix = cfg_.routes[i].route.prefix.text;
+    rv.next_hop = cfg_.routes[i].route.next_hop.text;
+    rv.neighbors = cfg_.routes[i].route.neighbors;
+    rv.desired = cmd.desired;
+    if (cmd.desired != Desired::none) {
+      auto& last = sent_[cmd.key];
+      if (last != cmd.line) {
+        log::info("route", {{"service", cfg_.name},
+                            {"prefix", rv.prefix},
+                            {"desired", std::string(to_string(cmd.desired))},
+                            {"command", cmd.line}});
+        ctx_.bridge.set_desired(cmd.key, cmd.line);
+        last = cmd.line;
+      }
+      rv.command = cmd.line;
+    }
+    views.push_back(std::move(rv));
+  }
+  view_.routes = std::move(views);
+}
+
+void ServiceRunner::withdraw_all() {
+  timer_.cancel();
+  for (const auto& rc : cfg_.routes) {
+    auto key = bridge::route_key(rc.route);
+    auto it = sent_.find(key);
+    if (it == sent_.end()) continue;
+    auto line = bridge::format_withdraw(rc.route);
+    if (it->second != line) {
+      ctx_.bridge.set_desired(key, line);
+      it->second = line;
+    }
+  }
+  for (auto& rv : view_.routes) {
+    rv.desired = Desired::withdraw;
+    rv.command = "";
+  }
+}
+
+}  // namespace sidecar

@@ -1,0 +1,40 @@
+#pragma once
+// JSON output that cannot throw on text. nlohmann's dump() throws type_error.316 on a string that
+// is not valid UTF-8; in `run` that exception once became exit 70 on every start (a maintenance
+// reason cut mid-character), and ExaBGP gives up after five child deaths. Two guards:
+//   valid_utf8_strings(j)  rewrites every string (and key) of a document into valid UTF-8, so the
+//                          document is valid by construction before anyone dumps it;
+//   dump_json(j, indent)   dumps with error_handler replace, for documents built elsewhere.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sidecar/lib/printable.hpp"
+
+namespace sidecar {
+
+inline void valid_utf8_strings(nlohmann::json& j) {
+  if (j.is_string()) {
+    auto& s = j.get_ref<std::string&>();
+    if (!text::valid_utf8(s)) s = text::to_utf8(s);
+  } else if (j.is_array()) {
+    for (auto& e : j) valid_utf8_strings(e);
+  } else if (j.is_object()) {
+    bool bad_key = false;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      bad_key = bad_key || !text::valid_utf8(it.key());
+      valid_utf8_strings(it.value());
+    }
+    if (bad_key) {
+      nlohmann::json fixed = nlohmann::json::object();
+      for (auto it = j.begin(); it != j.end(); ++it) fixed[text::to_utf8(it.key())] = it.value();
+      j = std::move(fixed);
+    }
+  }
+}
+
+inline std::string dump_json(const nlohmann::json& j, int indent = -1) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace sidecar

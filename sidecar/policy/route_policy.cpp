@@ -1,0 +1,83 @@
+#include "sidecar/policy/route_policy.hpp"
+
+namespace sidecar {
+
+std::string_view to_string(Desired desired) {
+  switch (desired) {
+    case Desired::none:
+      return "none";
+    case Desired::announce:
+      return "announce";
+    case Desired::announce_down:
+      return "announce-down";
+    case Desired::withdraw:
+      return "withdraw";
+    case Desired::announce_degraded:
+      return "announce-degraded";
+  }
+  return "none";
+}
+
+namespace {
+
+Desired from_action(const RouteAction& action) {
+  return std::holds_alternative<Withdraw>(action) ? Desired::withdraw : Desired::announce_down;
+}
+
+const RouteAction* action_for(ServiceState state, const RouteConfig& route) {
+  switch (state) {
+    case ServiceState::disabled:
+      return &route.when_disabled;
+    case ServiceState::rising:
+    case ServiceState::down:
+      return &route.when_down;
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+Desired desired_for(ServiceState state, const RouteConfig& route) {
+  if (state == ServiceState::init) return Desired::none;
+  if (state == ServiceState::up || state == ServiceState::falling) return Desired::announce;
+  if (state == ServiceState::degraded) return Desired::announce_degraded;
+  return from_action(*action_for(state, route));
+}
+
+std::vector<RouteCommand> commands_for(ServiceState state, const ServiceConfig& service) {
+  std::vector<RouteCommand> out;
+  for (const auto& r : service.routes) {
+    RouteCommand cmd;
+    cmd.key = bridge::route_key(r.route);
+    cmd.desired = desired_for(state, r);
+    switch (cmd.desired) {
+      case Desired::none:
+        break;
+      case Desired::announce:
+        cmd.line = bridge::format_announce(r.route, r.attributes);
+        break;
+      case Desired::withdraw:
+        cmd.line = bridge::format_withdraw(r.route);
+        break;
+      case Desired::announce_degraded:
+        cmd.line = bridge::format_announce(r.route, r.when_degraded);
+        break;
+      case Desired::announce_down:
+        // when_down / when_disabled attributes replace the route's own: the operator states the
+        // whole degraded announcement (e.g. a worse MED plus a community) in one place.
+        cmd.line =
+            bridge::format_announce(r.route, std::get<bridge::Attributes>(*action_for(state, r)));
+        break;
+    }
+    out.push_back(std::move(cmd));
+  }
+  return out;
+}
+
+ServiceState routed_state(const Machine& machine, bool hitless) {
+  if (hitless && machine.fresh && machine.state == ServiceState::rising) return ServiceState::init;
+  return machine.state;
+}
+
+}  // namespace sidecar

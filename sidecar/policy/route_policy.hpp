@@ -1,0 +1,34 @@
+#pragma once
+// From a service state to the desired ExaBGP command per route. Pure.
+#include <string>
+#include <vector>
+
+#include "sidecar/config/config.hpp"
+#include "sidecar/policy/state_machine.hpp"
+
+namespace sidecar {
+
+enum class Desired { none, announce, announce_down, withdraw, announce_degraded };
+// "announce" | "announce-down" | "withdraw" | "none" | "announce-degraded"
+std::string_view to_string(Desired desired);
+
+struct RouteCommand {
+  std::string key;   // bridge::route_key
+  std::string line;  // the ExaBGP command
+  Desired desired = Desired::none;
+};
+
+// UP and FALLING announce with the route's attributes; DEGRADED announces with when_degraded
+// (announce-degraded); DISABLED applies when_disabled; RISING and
+// DOWN apply when_down; INIT (no decision yet) sends nothing (desired none).
+Desired desired_for(ServiceState state, const RouteConfig& route);
+std::vector<RouteCommand> commands_for(ServiceState state, const ServiceConfig& service);
+
+// The state whose commands go out. A restart of the sidecar alone (an upgrade, a crash; ExaBGP
+// keeps running and keeps the routes the previous instance announced) must not withdraw a
+// healthy node: with `hitless`, RISING straight from INIT sends nothing, like INIT, so whatever
+// ExaBGP holds stays until the service is proven UP (then announced as configured) or fails a
+// round (then DOWN withdraws at once). RISING after DOWN or maintenance still applies when_down.
+ServiceState routed_state(const Machine& machine, bool hitless);
+
+}  // namespace sidecar

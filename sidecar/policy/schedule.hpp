@@ -1,0 +1,31 @@
+#pragma once
+// How long until a service's next round, from its state machine and the round just judged. Pure.
+//
+// interval_ms in steady state; fast_interval_ms while rising or falling (state_machine.hpp's
+// wants_fast_interval); confirm_interval_ms while failures are being counted toward DOWN and the
+// last round's failure was hard evidence (every failing down check connection_refused: nothing
+// listens, the resolver process is not running). Soft failures (timeouts: loss, a hung or busy
+// resolver) keep fast_interval_ms, so random packet loss is judged exactly as before; only a
+// refusal, which loss cannot produce, is confirmed faster.
+#include <chrono>
+#include <string_view>
+
+#include "sidecar/policy/state_machine.hpp"
+
+namespace sidecar {
+
+struct Periods {
+  std::chrono::milliseconds interval{1000};
+  std::chrono::milliseconds fast{200};
+  std::chrono::milliseconds confirm{20};
+};
+
+// `hard_failure`: the round just judged failed with hard evidence only (RoundVerdict::hard).
+std::chrono::milliseconds next_period(const Machine& machine, bool hard_failure,
+                                      const Periods& periods);
+
+// Where in its period a service's rounds fall, from its name (FNV-1a): spread evenly over many
+// services, the same across restarts and reloads, in [0, period), in steps of 10 ms.
+std::chrono::milliseconds round_phase(std::string_view name, std::chrono::milliseconds period);
+
+}  // namespace sidecar

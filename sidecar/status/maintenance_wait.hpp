@@ -1,0 +1,31 @@
+#pragma once
+// `maintenance on --wait`: returns once the daemon has applied when_disabled to every route of
+// the selected services and ExaBGP has acknowledged it, so that what comes next (stopping the
+// resolver for an upgrade) costs no query. The judgement is pure; the wait polls the status file.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sidecar/config/config.hpp"
+
+namespace sidecar {
+
+struct DrainProgress {
+  bool done = false;
+  std::string waiting_for;  // what is not there yet, for the timeout message
+};
+
+// Whether `status` (the parsed status file) shows every service named in `services` disabled,
+// with its when_disabled state acknowledged by ExaBGP, in a file written at or after
+// `since_unix` by a daemon whose bridge is ok.
+DrainProgress drain_progress(const nlohmann::json& status, const std::vector<std::string>& services,
+                             double since_unix);
+
+// Polls the configured status file every 50 ms until drain_progress is done (returns 0) or the
+// timeout passes (prints what it waited for, returns 2).
+int wait_for_drain(const Config& config, const std::vector<std::string>& services,
+                   double since_unix, std::chrono::milliseconds timeout);
+
+}  // namespace sidecar

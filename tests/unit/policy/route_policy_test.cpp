@@ -1,0 +1,86 @@
+// From service state to the command per route: which attributes, and when nothing is sent.
+#include <catch2/catch.hpp>
+
+#include "sidecar/policy/route_policy.hpp"
+
+using sidecar::Desired;
+using sidecar::ServiceState;
+
+namespace {
+
+sidecar::ServiceConfig service() {
+  sidecar::ServiceConfig s;
+  s.name = "resolver";
+  sidecar::RouteConfig plain;
+  plain.route.prefix = *bridge::parse_prefix("192.0.2.53/32");
+  plain.attributes.med = 100;
+  s.routes.push_back(plain);
+
+  sidecar::RouteConfig degraded = plain;
+  degraded.route.prefix = *bridge::parse_prefix("198.51.100.53/32");
+  bridge::Attributes worse;
+  worse.med = 1000;
+  worse.community = {"65000:666"};
+  degraded.when_down = worse;
+  bridge::Attributes drained;
+  drained.med = 2000;
+  degraded.when_disabled = drained;
+  s.routes.push_back(degraded);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("desired state per service state") {
+  auto s = service();
+  const auto& plain = s.routes[0];
+  const auto& degraded = s.routes[1];
+  CHECK(sidecar::desired_for(ServiceState::init, plain) == Desired::none);
+  CHECK(sidecar::desired_for(ServiceState::up, plain) == Desired::announce);
+  CHECK(sidecar::desired_for(ServiceState::falling, plain) == Desired::announce);
+  CHECK(sidecar::desired_for(ServiceState::rising, plain) == Desired::withdraw);
+  CHECK(sidecar::desired_for(ServiceState::down, plain) == Desired::withdraw);
+  CHECK(sidecar::desired_for(ServiceState::disabled, plain) == Desired::withdraw);
+  CHECK(sidecar::desired_for(ServiceState::init, degraded) == Desired::none);
+  CHECK(sidecar::desired_for(ServiceState::up, degraded) == Desired::announce);
+  CHECK(sidecar::desired_for(ServiceState::rising, degraded) == Desired::announce_down);
+  CHECK(sidecar::desired_for(ServiceState::down, degraded) == Desired::announce_down);
+  CHECK(sidecar::desired_for(ServiceState::disabled, degraded) == Desired::announce_down);
+}
+
+TEST_CASE("desired names match the status file vocabulary") {
+  CHECK(sidecar::to_string(Desired::announce) == "announce");
+  CHECK(sidecar::to_string(Desired::announce_down) == "announce-down");
+  CHECK(sidecar::to_string(Desired::withdraw) == "withdraw");
+  CHECK(sidecar::to_string(Desired::none) == "none");
+}
+
+TEST_CASE("commands per state") {
+  auto s = service();
+  SECTION("UP announces with the route's attributes") {
+    auto cmds = sidecar::commands_for(ServiceState::up, s);
+    REQUIRE(cmds.size() == 2);
+    CHECK(cmds[0].line == "announce route 192.0.2.53/32 next-hop self med 100");
+    CHECK(cmds[0].key == bridge::route_key(s.routes[0].route));
+    CHECK(cmds[1].line == bridge::format_announce(s.routes[1].route, s.routes[1].attributes));
+  }
+  SECTION("DOWN: withdraw, or announce with when_down replacing the attributes") {
+    auto cmds = sidecar::commands_for(ServiceState::down, s);
+    REQUIRE(cmds.size() == 2);
+    CHECK(cmds[0].desired == Desired::withdraw);
+    CHECK(cmds[0].line == "withdraw route 192.0.2.53/32 next-hop self");
+    CHECK(cmds[1].desired == Desired::announce_down);
+    CHECK(cmds[1].line ==
+          "announce route 198.51.100.53/32 next-hop self med 1000 community [65000:666]");
+  }
+  SECTION("DISABLED applies when_disabled") {
+    auto cmds = sidecar::commands_for(ServiceState::disabled, s);
+    CHECK(cmds[1].line == "announce route 198.51.100.53/32 next-hop self med 2000");
+  }
+  SECTION("INIT sends nothing") {
+    for (const auto& c : sidecar::commands_for(ServiceState::init, s)) {
+      CHECK(c.desired == Desired::none);
+      CHECK(c.line.empty());
+    }
+  }
+}
