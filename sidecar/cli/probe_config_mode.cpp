@@ -1,11 +1,12 @@
 // `probe --config`: the configured checks, run once each, judged exactly as the daemon judges a
 // round (same check runner, same policy), printed as a table.
+#include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
 
 #include "sidecar/cli/probe_cli.hpp"
 #include "sidecar/daemon/check_runner.hpp"

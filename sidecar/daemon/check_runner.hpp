@@ -1,7 +1,8 @@
 #pragma once
 // Runs a service's checks, all at once on the loop, and judges them with the service's policy.
-#include <boost/asio/awaitable.hpp>
 #include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
+
+#include <boost/asio/awaitable.hpp>
 #include <vector>
 
 #include "probes/check.hpp"

@@ -2,10 +2,11 @@
 // fixed number in flight, reporting probes/s, CPU microseconds per probe and peak RSS.
 // Usage: bench_probe_throughput SERVER PORT QNAME COUNT [IN_FLIGHT] [udp|tcp]
 #include <sys/resource.h>
+#include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
 
 #include <chrono>
 #include <cstdio>
