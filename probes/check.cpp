@@ -34,40 +34,11 @@ constexpr Named kRcodes[] = {{"NOERROR", 0}, {"FORMERR", 1}, {"SERVFAIL", 2}, {"
 }  // namespace
 
 std::string_view to_string(Reason reason) {
-  switch (reason) {
-    case Reason::ok:
-      return "ok";
-    case Reason::timeout:
-      return "timeout";
-    case Reason::connection_refused:
-      return "connection_refused";
-    case Reason::network_error:
-      return "network_error";
-    case Reason::servfail:
-      return "servfail";
-    case Reason::refused:
-      return "refused";
-    case Reason::nxdomain:
-      return "nxdomain";
-    case Reason::nodata:
-      return "nodata";
-    case Reason::wrong_answer:
-      return "wrong_answer";
-    case Reason::bad_response:
-      return "bad_response";
-    case Reason::exit_status:
-      return "exit_status";
-    case Reason::slow:
-      return "slow";
-  }
-  return "network_error";
+  return text::name_of(kReasonNames, reason, "network_error");
 }
 
 std::optional<Reason> reason_from_string(std::string_view text) {
-  for (auto r : kAllReasons) {
-    if (to_string(r) == text) return r;
-  }
-  return std::nullopt;
+  return text::value_of(kReasonNames, text);
 }
 
 std::optional<std::uint16_t> qtype_from_string(std::string_view name) {
