@@ -9,6 +9,7 @@
 
 #include "sidecar/config/config_names.hpp"
 #include "sidecar/config/config_sections.hpp"
+#include "sidecar/lib/limits.hpp"
 #include "sidecar/lib/log.hpp"
 #include "sidecar/lib/printable.hpp"
 #include "sidecar/lib/regular_file.hpp"
@@ -211,7 +212,7 @@ ConfigResult parse_config(std::string_view text) {
 
 ConfigResult load_config_file(const std::string& path) {
   // Configurations are small; a huge file is a mistake, not something to load whole.
-  auto file = read_regular_file(path, 4 * 1024 * 1024);
+  auto file = read_regular_file(path, kMaxConfigBytes);
   if (!file.text) {
     ConfigResult r;
     r.problems.push_back(file.error);

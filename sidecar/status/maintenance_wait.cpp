@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "sidecar/lib/clock.hpp"
+#include "sidecar/lib/limits.hpp"
 #include "sidecar/lib/regular_file.hpp"
 
 namespace sidecar {
@@ -56,7 +57,7 @@ int wait_for_drain(const Config& config, const std::vector<std::string>& service
   auto deadline = std::chrono::steady_clock::now() + timeout;
   DrainProgress progress{false, "a readable status file " + config.status_file};
   for (;;) {
-    if (auto file = read_regular_file(config.status_file, 16 * 1024 * 1024); file.text) {
+    if (auto file = read_regular_file(config.status_file, kMaxStatusFileBytes); file.text) {
       auto doc = nlohmann::json::parse(*file.text, nullptr, /*allow_exceptions=*/false);
       progress = drain_progress(doc, services, since_unix);
       if (progress.done) return 0;
