@@ -49,7 +49,7 @@ inline constexpr auto kAllReasons = [] {
   return all;
 }();
 std::string_view to_string(Reason reason);
-std::optional<Reason> reason_from_string(std::string_view text);
+std::optional<Reason> reason_from_string(std::string_view name);
 
 // DNS record types by name ("A", "AAAA", "SOA", "NS", "TXT", "PTR", "CNAME", "MX", ...).
 std::optional<std::uint16_t> qtype_from_string(std::string_view name);
