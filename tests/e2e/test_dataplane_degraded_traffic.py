@@ -95,7 +95,7 @@ class Degraded(e2e.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.dp = dpl.DataPlane(e2e.make_workdir("acs-dataplane-degraded-"),
+        cls.dp = dpl.DataPlane(cls.class_workdir("acs-dataplane-degraded-"),
                                sidecar_bin=sidecar_bin(), slow_upstream=True, **SCHEDULE)
         cls.dp.__enter__()
 

@@ -91,7 +91,7 @@ class HitlessOnTheDataPlane(e2e.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = e2e.make_workdir("acs-dataplane-hitless-")
+        cls.dir = cls.class_workdir("acs-dataplane-hitless-")
         cls.dp = Lab(cls.dir, sidecar_bin=sidecar_bin(), **SCHEDULE)
         cls.dp.__enter__()
         # Every start of each node's child so far, for ExaBGP's respawn limit (one per ExaBGP).

@@ -12,6 +12,7 @@ Run it again after changing the option-byte layout of fuzz_classify.cpp. Loopbac
 """
 import re
 import socket
+import shutil
 import struct
 import sys
 from pathlib import Path
@@ -87,6 +88,7 @@ def capture_replies():
     finally:
         for proc in (refusing, bind, unbound, auth):
             proc.stop()
+    shutil.rmtree(work, ignore_errors=True)  # reached only when every capture worked
 
 
 def api_lines():

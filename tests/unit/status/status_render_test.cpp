@@ -2,6 +2,7 @@
 // (sidecar/status/status_model.hpp).
 #include <catch2/catch.hpp>
 
+#include "fixtures/scratch_dir.hpp"
 #include "fixtures/status_snapshot.hpp"
 #include "sidecar/lib/atomic_file.hpp"
 #include "sidecar/policy/check_policy.hpp"
@@ -145,8 +146,8 @@ TEST_CASE("policies over check results") {
 }
 
 TEST_CASE("atomic write replaces the file and never follows a planted symlink") {
-  auto dir = std::filesystem::temp_directory_path() / ("acs-atomic-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  fixtures::ScratchDir scratch("status-atomic");
+  const auto& dir = scratch.path();
   auto path = (dir / "status.json").string();
   REQUIRE_FALSE(sidecar::write_file_atomically(path, "one"));
   REQUIRE_FALSE(sidecar::write_file_atomically(path, "two"));
