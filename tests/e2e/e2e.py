@@ -45,11 +45,18 @@ class TestCase(unittest.TestCase):
                 proc.stop()
             except Exception as exc:  # keep stopping the others
                 print(f"cleanup of {proc!r} failed: {exc}", file=sys.stderr)
-        # False once the test body, setUp or tearDown failed (unittest's own record of it).
-        failed = not self._outcome.success
+        failed = self._failed()
         if failed:
             type(self)._class_failed = True
         finish_workdir(self.workdir, failed)
+
+    def _failed(self):
+        """Whether the test body, setUp or tearDown failed so far: the result's own record (the
+        outcome's `success` flag reads True inside a cleanup, which unittest runs as a part of its
+        own)."""
+        result = self._outcome.result
+        return any(getattr(test, "test_case", test) is self  # a failed subTest names its test
+                   for test, _ in result.failures + result.errors)
 
     @classmethod
     def class_workdir(cls, prefix):
