@@ -230,12 +230,8 @@ class Bird(OwnsProc):
         self.write_config()
         self.proc.start()
 
-        def ready():
-            if not self.proc.running():
-                raise RuntimeError(f"bird exited at start; see {self.proc.log_path}:\n"
-                                   + self.proc.log()[-2000:])
-            return self.birdc("show", "status").returncode == 0
-        wait_until(ready, timeout, f"bird control socket {self.ctl}")
+        self.wait_started("bird", lambda: self.birdc("show", "status").returncode == 0, timeout,
+                            f"bird control socket {self.ctl}")
         return self
 
     def peer_asn(self, addr: str) -> Optional[int]:

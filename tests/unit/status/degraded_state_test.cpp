@@ -25,7 +25,6 @@ using fixtures::t0;
 using fixtures::unhealthy;
 using probes::Reason;
 using sidecar::Machine;
-using sidecar::MachineParams;
 using sidecar::Observation;
 using sidecar::ServiceState;
 using sidecar::step;
