@@ -1,6 +1,9 @@
-"""Common ground for the end-to-end tests: imports labkit, a TestCase that stops what it starts.
+"""Common ground for the end-to-end tests: labkit made importable, a TestCase that stops what it
+starts and removes its work folder when the test passed.
 
-Each tests/e2e/test_*.py is one ctest (see tests/CMakeLists.txt) and runs with unittest.
+Each tests/e2e/test_*.py is one ctest (see tests/CMakeLists.txt), runs with unittest and imports
+this module first: it is the one place that puts deploy/ (labkit, shared with deploy/lab) on
+sys.path, so a test then writes `from labkit import ...` like any import.
 """
 import os
 import shutil
