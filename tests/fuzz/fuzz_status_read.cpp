@@ -1,4 +1,4 @@
-// The readers of files anyone may write (issue 12): the maintenance file (any bytes -> a reason
+// The readers of files anyone may write: the maintenance file (any bytes -> a reason
 // that is valid, printable UTF-8 and bounded) and the status file as `status` reads it (any
 // bytes -> a verdict with an exit code of the contract, printable lines, a JSON answer that dumps;
 // malformed input is UNKNOWN, never OK). The first input byte chooses `now` relative to the file.
@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -16,12 +17,21 @@
 
 namespace {
 
+void remove_maintenance_file();
+
 const std::string& maintenance_path() {
   // tmpfs when there is one: the reader is what is under test, not the disk.
   static const std::string path =
       std::string(::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp") + "/acs_fuzz_maint_" +
       std::to_string(::getpid());
+  // Removed when the run ends normally (registered after `path`, so it runs before `path` is
+  // destroyed); a crash leaves it beside the crash's artifact.
+  [[maybe_unused]] static const int at_exit = std::atexit(remove_maintenance_file);
   return path;
+}
+
+void remove_maintenance_file() {
+  ::unlink(maintenance_path().c_str());
 }
 
 }  // namespace
