@@ -76,6 +76,11 @@ void Bridge::set_desired(const std::string& key, std::string line) {
   kick();
 }
 
+void Bridge::retire(const std::string& key, std::string withdraw_line) {
+  core_.retire(key, std::move(withdraw_line));
+  kick();
+}
+
 void Bridge::resend_all() {
   core_.resend_all();
   kick();

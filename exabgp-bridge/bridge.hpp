@@ -29,6 +29,7 @@ class Bridge {
   void stop();   // closes both descriptors; coroutines end
 
   void set_desired(const std::string& key, std::string line);
+  void retire(const std::string& key, std::string withdraw_line);  // see BridgeCore::retire
   void resend_all();
   void forget(const std::string& key) { core_.forget(key); }
   // Waits until every written command is acknowledged and nothing is pending, or timeout.

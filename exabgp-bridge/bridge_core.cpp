@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "exabgp-bridge/route.hpp"
+
 namespace bridge {
 namespace {
 
@@ -25,6 +27,7 @@ BridgeCore::BridgeCore(BridgeOptions options)
 
 void BridgeCore::set_desired(const std::string& key, std::string line) {
   auto& e = routes_[key];
+  e.retired = false;  // owned (again); retire() sets it after this
   if (e.pending) {
     if (e.line != line) {
       ++counters_.coalesced;  // the older desired state is never written: only the latest counts
@@ -41,6 +44,38 @@ void BridgeCore::set_desired(const std::string& key, std::string line) {
 void BridgeCore::resend_all() {
   for (auto& [key, e] : routes_) {
     if (!e.line.empty()) e.pending = true;
+  }
+}
+
+void BridgeCore::retire(const std::string& key, std::string withdraw_line) {
+  const bool changed = routes_[key].line != withdraw_line;
+  set_desired(key, std::move(withdraw_line));
+  routes_[key].retired = true;
+  if (changed) {
+    // The withdraw may take the prefix from peers that another key of it announces to ("withdraw
+    // route P" against "neighbor X announce route P"): those go again, after it (withdraws are
+    // written first), so the announce is the last word at every peer.
+    const auto prefix = key.substr(0, key.find('|'));
+    for (auto& [other, e] : routes_) {
+      if (other == key || e.retired || e.line.empty()) continue;
+      if (other.compare(0, prefix.size(), prefix) == 0 &&
+          (other.size() == prefix.size() || other[prefix.size()] == '|')) {
+        e.pending = true;
+      }
+    }
+  }
+  forget_confirmed_retired();  // already written and acknowledged: nothing left to remember
+}
+
+void BridgeCore::forget_confirmed_retired() {
+  for (auto it = routes_.begin(); it != routes_.end();) {
+    const auto& e = it->second;
+    bool done = e.seq != 0 && (options_.ack ? acked_seq_ >= e.seq : written_done_seq_ >= e.seq);
+    if (e.retired && !e.pending && done && !e.rejected) {
+      it = routes_.erase(it);
+    } else {
+      ++it;
+    }
   }
 }
 
@@ -84,14 +119,16 @@ std::vector<std::string> BridgeCore::take_batch(Clock::time_point now) {
   if (!can_write()) return lines;
   const auto batch = batch_seq_ + 1;
   std::size_t routes = 0;
-  for (auto& [key, e] : routes_) {
-    if (!e.pending) continue;
-    lines.push_back(e.line);
-    e.pending = false;
-    e.rejected = false;
-    e.seq = ++written_seq_;
-    e.batch = batch;
-    ++routes;
+  for (bool withdraws : {true, false}) {
+    for (auto& [key, e] : routes_) {
+      if (!e.pending || is_withdraw(e.line) != withdraws) continue;
+      lines.push_back(e.line);
+      e.pending = false;
+      e.rejected = false;
+      e.seq = ++written_seq_;
+      e.batch = batch;
+      ++routes;
+    }
   }
   if (auto ping = next_ping(now); ping && *ping <= now) {
     lines.emplace_back("version");
@@ -124,6 +161,7 @@ void BridgeCore::on_write_finished(Clock::time_point now) {
   writing_ = false;
   write_started_.reset();
   written_done_seq_ = written_seq_;
+  if (!options_.ack) forget_confirmed_retired();
   tick(now);
 }
 
@@ -159,6 +197,7 @@ void BridgeCore::complete_batch() {
   }
   batch_error_ = false;
   unacked_since_.reset();
+  forget_confirmed_retired();
 }
 
 LineEvent BridgeCore::on_line(std::string_view line, Clock::time_point now) {

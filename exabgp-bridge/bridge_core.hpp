@@ -73,14 +73,23 @@ class BridgeCore {
   void set_desired(const std::string& key, std::string line);
   // Marks every known route's latest line to be written again (neighbor up, recovery from stall).
   void resend_all();
-  // Drops a route from the bookkeeping (after a reload removed it and its withdraw was written).
+  // A route nobody owns any more (a reload dropped it, or the previous instance announced it):
+  // its withdraw line is written once and the key is forgotten when ExaBGP acknowledged it (when
+  // written, with ack off). A later resend_all (neighbor up, stall recovery, refresh) then sends
+  // exactly the current desired state, never an old withdraw after a newer announce that
+  // replaced it. set_desired on the key makes it owned again.
+  void retire(const std::string& key, std::string withdraw_line);
+  // Drops a route from the bookkeeping at once.
   void forget(const std::string& key);
   RouteStatus route_status(const std::string& key) const;
 
   // --- writer side ---
   // The lines to write now (without newlines), possibly a "version" ping; empty when there is
-  // nothing to do or flow control holds (with ack on: nothing is written while acks are pending,
-  // so a stuck ExaBGP holds at most one batch and later states coalesce here).
+  // nothing to do or flow control holds. Withdraws come first: an announce that replaces a
+  // withdrawn key of the same prefix ("neighbor X withdraw route P" then "announce route P")
+  // must be the last word, whatever the keys' order.
+  // With ack on nothing is written while acks are pending, so a stuck ExaBGP holds at most one
+  // batch and later states coalesce here.
   std::vector<std::string> take_batch(Clock::time_point now);
   void on_write_finished(Clock::time_point now);  // the batch from take_batch is fully written
   // When the writer should wake up next even if nothing is set (ping due, stall deadline).
@@ -115,7 +124,9 @@ class BridgeCore {
     bool rejected = false;    // the batch that carried the last write got an "error"
     std::uint64_t seq = 0;    // write sequence number of the last write of `line` (0: never)
     std::uint64_t batch = 0;  // batch that carried the last write
+    bool retired = false;     // nobody owns the key: forget it once its withdraw is confirmed
   };
+  void forget_confirmed_retired();
   void complete_batch();
   std::optional<Clock::time_point> next_ping(Clock::time_point now) const;
   bool can_write() const;

@@ -1,8 +1,10 @@
 #include "exabgp-bridge/route.hpp"
+
 #include "sidecar/lib/printable.hpp"
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -71,10 +73,12 @@ void append_list(std::string& out, std::string_view keyword,
 
 std::string neighbor_prefix(const Route& route) {
   // ExaBGP 4.2 (reactor/api/command/limit.py): "neighbor A , neighbor B announce ...".
+  // In canonical order: the same route is always the same line (see route_key).
   std::string out;
-  for (std::size_t i = 0; i < route.neighbors.size(); ++i) {
+  const auto neighbors = canonical_neighbors(route.neighbors);
+  for (std::size_t i = 0; i < neighbors.size(); ++i) {
     if (i) out.append(" , ");
-    out.append("neighbor ").append(route.neighbors[i]);
+    out.append("neighbor ").append(neighbors[i]);
   }
   if (!out.empty()) out.push_back(' ');
   return out;
@@ -175,10 +179,24 @@ std::string format_withdraw(const Route& route) {
          route.next_hop.text;
 }
 
+std::vector<std::string> canonical_neighbors(std::vector<std::string> neighbors) {
+  std::sort(neighbors.begin(), neighbors.end());
+  neighbors.erase(std::unique(neighbors.begin(), neighbors.end()), neighbors.end());
+  return neighbors;
+}
+
 std::string route_key(const Route& route) {
   std::string key = route.prefix.text;
-  for (const auto& n : route.neighbors) key.append("|").append(n);
+  for (const auto& n : canonical_neighbors(route.neighbors)) key.append("|").append(n);
   return key;
+}
+
+bool is_withdraw(std::string_view line) {
+  // The two shapes format_withdraw writes: "withdraw route ..." and "neighbor A , neighbor B
+  // withdraw route ...". Neighbor addresses never contain the word.
+  return line.rfind("withdraw route ", 0) == 0 ||
+         (line.rfind("neighbor ", 0) == 0 &&
+          line.find(" withdraw route ") != std::string_view::npos);
 }
 
 }  // namespace bridge

@@ -53,7 +53,13 @@ bool valid_large_community(std::string_view text, std::string* error = nullptr);
 std::string format_announce(const Route& route, const Attributes& attributes);
 std::string format_withdraw(const Route& route);
 
-// A stable key that identifies "the same route" for coalescing (prefix + neighbors scope).
+// Route identity, one canonical key: the prefix and its neighbors sorted, each once
+// ("192.0.2.53/32|192.0.2.1|192.0.2.2"; no neighbors = every peer). ["A","B"], ["B","A"] and
+// ["A","A","B"] are one route: one owner, one desired state in the bridge.
 std::string route_key(const Route& route);
+std::vector<std::string> canonical_neighbors(std::vector<std::string> neighbors);
+
+// Whether a line built by format_announce / format_withdraw is a withdraw.
+bool is_withdraw(std::string_view line);
 
 }  // namespace bridge

@@ -1,5 +1,7 @@
 #include "probes/tcp_watch.hpp"
 
+#include <array>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -87,15 +89,21 @@ asio::awaitable<void> TcpWatch::run() {
     m.policy.connected(Clock::now());
     m.on_news({WatchNews::Kind::connected, ""});
 
-    // Nothing is sent; the server sends nothing either. Any completion is the end.
-    char byte;
-    for (;;) {
-      co_await m.socket.async_read_some(asio::buffer(&byte, 1),
-                                        asio::redirect_error(asio::use_awaitable, ec));
-      if (ec || m.stopped) break;
-    }
+    // Nothing is sent, and a DNS server sends nothing before a query: any completion ends the
+    // connection, data included. Closing (rather than reading and discarding) bounds what a
+    // server that streams bytes can cost: the reconnect is paced by the policy's tokens (at most
+    // one a second), where discarding would cost a read per chunk for as long as it streams.
+    std::array<char, 512> unasked;
+    std::size_t n = co_await m.socket.async_read_some(
+        asio::buffer(unasked), asio::redirect_error(asio::use_awaitable, ec));
     if (m.stopped) break;
-    auto why = ec == asio::error::eof ? std::string("closed by the server") : ec.message();
+    std::string why;
+    if (!ec) {
+      why = "the server sent " + std::to_string(n) +
+            " bytes unasked (not what a DNS server does): closed";
+    } else {
+      why = ec == asio::error::eof ? std::string("closed by the server") : ec.message();
+    }
     m.socket.close(ec);
     m.policy.closed(Clock::now());
     m.on_news({WatchNews::Kind::closed, why});

@@ -38,7 +38,7 @@ int run_check_config_command(const std::vector<std::string>& args) {
     // The count goes to stderr so stdout stays exactly one line per problem (scripts grep it).
     std::fprintf(stderr, "%s: %zu problem%s\n", text::printable(*path, 300).c_str(),
                  result.problems.size(), result.problems.size() == 1 ? "" : "s");
-    for (const auto& p : result.problems) std::printf("%s\n", p.c_str());
+    for (const auto& p : result.problems) std::printf("%s\n", shown(p).c_str());
     return 1;
   }
   std::size_t checks = 0, routes = 0;

@@ -64,7 +64,8 @@ int run_maintenance_command(const std::vector<std::string>& args) {
   auto loaded = load_config_file(*path);
   if (!loaded.config) {
     std::fprintf(stderr, "anycast-sidecar maintenance: %s is invalid (%s); run check-config\n",
-                 path->c_str(), loaded.problems.empty() ? "" : loaded.problems[0].c_str());
+                 shown(*path).c_str(),
+                 shown(loaded.problems.empty() ? "" : loaded.problems[0]).c_str());
     return 3;
   }
   std::vector<const ServiceConfig*> selected;
@@ -76,7 +77,7 @@ int run_maintenance_command(const std::vector<std::string>& args) {
   }
   if (selected.empty()) {
     std::fprintf(stderr, "anycast-sidecar maintenance: no service \"%s\" in %s (known: %s)\n",
-                 text::printable(*service, 80).c_str(), path->c_str(), known.c_str());
+                 text::printable(*service, 80).c_str(), shown(*path).c_str(), shown(known).c_str());
     return 3;
   }
   const auto& verb = a.positional[0];
@@ -86,29 +87,30 @@ int run_maintenance_command(const std::vector<std::string>& args) {
     if (verb == "on") {
       auto reason = a.value("--reason").value_or("maintenance");
       if (auto err = write_maintenance(s->maintenance_file, reason)) {
-        std::fprintf(stderr, "%s: %s\n", s->name.c_str(), err->c_str());
+        std::fprintf(stderr, "%s: %s\n", shown(s->name).c_str(), shown(*err).c_str());
         rc = 3;
       } else {
         std::printf("%s: maintenance on (%s); the daemon withdraws within %lld ms\n",
-                    s->name.c_str(), text::printable(reason, kMaxReason).c_str(),
+                    shown(s->name).c_str(), text::printable(reason, kMaxReason).c_str(),
                     static_cast<long long>(s->interval.count()));
       }
     } else if (verb == "off") {
       if (auto err = remove_maintenance(s->maintenance_file)) {
-        std::fprintf(stderr, "%s: %s\n", s->name.c_str(), err->c_str());
+        std::fprintf(stderr, "%s: %s\n", shown(s->name).c_str(), shown(*err).c_str());
         rc = 3;
       } else {
         std::printf("%s: maintenance off; announced again after %d successful round%s\n",
-                    s->name.c_str(), s->rise, s->rise == 1 ? "" : "s");
+                    shown(s->name).c_str(), s->rise, s->rise == 1 ? "" : "s");
       }
     } else {
       auto m = read_maintenance(s->maintenance_file);
       if (m) {
-        std::printf("%s: in maintenance since %s: %s (%s)\n", s->name.c_str(),
-                    when(m->since_unix).c_str(), m->reason.c_str(), s->maintenance_file.c_str());
+        std::printf("%s: in maintenance since %s: %s (%s)\n", shown(s->name).c_str(),
+                    when(m->since_unix).c_str(), shown(m->reason).c_str(),
+                    shown(s->maintenance_file).c_str());
       } else {
-        std::printf("%s: not in maintenance (%s absent)\n", s->name.c_str(),
-                    s->maintenance_file.c_str());
+        std::printf("%s: not in maintenance (%s absent)\n", shown(s->name).c_str(),
+                    shown(s->maintenance_file).c_str());
       }
     }
   }

@@ -12,10 +12,12 @@
 #include <vector>
 
 #include "sidecar/cli/cli_run.hpp"
+#include "sidecar/cli/cli_util.hpp"
 #include "sidecar/config/config.hpp"
 #include "sidecar/daemon/daemon.hpp"
 #include "sidecar/lib/limits.hpp"
 #include "sidecar/lib/log.hpp"
+#include "sidecar/lib/printable.hpp"
 #include "sidecar/lib/regular_file.hpp"
 
 namespace sidecar {
@@ -56,8 +58,8 @@ int run_daemon_command(const std::vector<std::string>& args) {
     } else if (args[i].rfind("--config=", 0) == 0) {
       config_path = args[i].substr(9);
     } else {
-      std::fprintf(stderr, "anycast-sidecar run: unexpected argument '%s'\n%s", args[i].c_str(),
-                   kRunHelp);
+      std::fprintf(stderr, "anycast-sidecar run: unexpected argument '%s'\n%s",
+                   shown(args[i]).c_str(), kRunHelp);
       return 3;
     }
   }
@@ -80,11 +82,11 @@ int run_daemon_command(const std::vector<std::string>& args) {
   if (!result.config) {
     // stdout belongs to ExaBGP: problems go to stderr only.
     std::fprintf(stderr, "anycast-sidecar: invalid configuration %s (%zu problem%s):\n",
-                 config_path.c_str(), result.problems.size(),
+                 shown(config_path).c_str(), result.problems.size(),
                  result.problems.size() == 1 ? "" : "s");
-    for (const auto& p : result.problems) std::fprintf(stderr, "  %s\n", p.c_str());
+    for (const auto& p : result.problems) std::fprintf(stderr, "  %s\n", shown(p).c_str());
     std::fprintf(stderr, "fix it and check with: anycast-sidecar check-config --config %s\n",
-                 config_path.c_str());
+                 shown(config_path).c_str());
     return 1;
   }
   std::signal(SIGPIPE, SIG_IGN);  // a closed pipe to ExaBGP is EPIPE (bridge gone), not death

@@ -12,6 +12,7 @@
 #include "sidecar/lib/limits.hpp"
 #include "sidecar/lib/printable.hpp"
 #include "sidecar/lib/regular_file.hpp"
+#include "sidecar/status/status_reader.hpp"
 #include "sidecar/status/status_verdict.hpp"
 
 namespace sidecar {
@@ -82,36 +83,37 @@ int run_status_command(const std::vector<std::string>& args) {
     }
   }
   const auto shown = text::printable(status_path, 300);
-  // Bounded and non-blocking: a status file is a few KiB; a FIFO or a huge file is not ours.
-  auto file = read_regular_file(status_path, kMaxStatusFileBytes);
-  if (!file.text) {
-    return unknown(as_json, file.error +
+  // Bounded and non-blocking: a status file is a few KiB; a FIFO, a huge or a deeply nested file
+  // is not ours.
+  auto text = read_regular_file(status_path, kMaxStatusFileBytes);
+  if (!text.text) {
+    return unknown(as_json, text.error +
                                 ": is anycast-sidecar running (as ExaBGP's process "
                                 "child)? does its status folder exist?");
   }
-  auto status = nlohmann::json::parse(*file.text, nullptr, false);
-  if (status.is_discarded()) {
-    return unknown(as_json, "the status file " + shown + " is not valid JSON");
-  }
+  auto file = parse_status_text(*text.text);
+  if (!file.ok()) return unknown(as_json, "the status file " + shown + " is " + file.error);
+  auto& status = file.doc;
   if (!a.value("--status-file") || max_age) {
     // keep default from config
-  } else if (status.contains("services") && status["services"].is_array()) {
+  } else if (const auto* services = array_at(status, "services")) {
     // Only a status file: the intervals it records give the default staleness bound.
     double longest = 0;
-    for (const auto& s : status["services"]) {
-      if (s.is_object() && s.contains("interval_ms") && s["interval_ms"].is_number()) {
-        longest = std::max(longest, s["interval_ms"].get<double>() / 1000.0);
-      }
+    for (const auto& s : *services) {
+      longest = std::max(longest, number_at(s, "interval_ms").value_or(0) / 1000.0);
     }
     default_age = std::max(5.0, 3.0 * longest);
   }
   auto verdict = judge_status(status, unix_now(), max_age.value_or(default_age));
   if (as_json) {
+    // The file goes along as read (moved, never copied: its depth is bounded, its size is not
+    // small).
+    verdict.json["status"] = std::move(status);
     std::printf("%s\n", dump_json(verdict.json, 2).c_str());
   } else {
     for (const auto& l : verdict.lines) std::printf("%s\n", l.c_str());
   }
-  return verdict.exit_code;
+  return verdict.exit_code();
 }
 
 }  // namespace sidecar

@@ -38,6 +38,10 @@ ParsedArgs parse_args(const std::vector<std::string>& args, const std::set<std::
   return out;
 }
 
+std::string shown(std::string_view text) {
+  return text::printable(text, 300);
+}
+
 int usage_error(const std::string& command, const std::string& message, const char* usage) {
   // The message may quote an argument: any bytes an operator typed, shown as one printable line.
   std::fprintf(stderr, "anycast-sidecar %s: %s\n%s", command.c_str(),

@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sidecar {
@@ -26,6 +27,10 @@ struct ParsedArgs {
 // "--" is a usage error naming it.
 ParsedArgs parse_args(const std::vector<std::string>& args, const std::set<std::string>& with_value,
                       const std::set<std::string>& flags);
+
+// Text an operator typed or a file holds, for the terminal: text::printable (controls become
+// '?', at most 300 bytes). Every CLI line that shows such text goes through it.
+std::string shown(std::string_view text);
 
 // Prints "anycast-sidecar CMD: MESSAGE" and the usage on stderr; returns 3 (UNKNOWN).
 int usage_error(const std::string& command, const std::string& message, const char* usage);

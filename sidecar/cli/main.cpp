@@ -10,6 +10,7 @@
 #include "sidecar/cli/cli_run.hpp"
 #include "sidecar/cli/cli_status.hpp"
 #include "sidecar/cli/probe_cli.hpp"
+#include "sidecar/lib/printable.hpp"
 #include "sidecar/lib/version.hpp"
 
 namespace {
@@ -51,7 +52,8 @@ int dispatch(const std::vector<std::string>& argv) {
   if (cmd == "status") return sidecar::run_status_command(rest);
   if (cmd == "check-config") return sidecar::run_check_config_command(rest);
   if (cmd == "maintenance") return sidecar::run_maintenance_command(rest);
-  std::fprintf(stderr, "anycast-sidecar: unknown command '%s'\n\n%s", cmd.c_str(), kHelp);
+  std::fprintf(stderr, "anycast-sidecar: unknown command '%s'\n\n%s",
+               text::printable(cmd, 80).c_str(), kHelp);
   return 3;
 }
 
@@ -63,7 +65,8 @@ int main(int argc, char** argv) {
     return dispatch(args);
   } catch (const std::exception& e) {
     // Expected failures are handled where they happen; this is the last line of defence.
-    std::fprintf(stderr, "anycast-sidecar: internal error: %s\n", e.what());
+    std::fprintf(stderr, "anycast-sidecar: internal error: %s\n",
+                 text::printable(e.what(), 2000).c_str());
     return 3;
   }
 }

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "probes/dns_prober.hpp"
+#include "sidecar/cli/cli_util.hpp"
 #include "sidecar/lib/json_text.hpp"
 #include "sidecar/lib/printable.hpp"
 
@@ -122,7 +123,7 @@ int run_probe_command(const std::vector<std::string>& args) {
   Tally tally;
   if (!a.json) {
     std::printf("probing %s %s %s over %s, %d attempt%s, deadline %lld ms\n",
-                server_text(a.check).c_str(), a.check.qname.c_str(),
+                shown(server_text(a.check)).c_str(), shown(a.check.qname).c_str(),
                 probes::qtype_to_string(a.check.qtype).c_str(),
                 a.check.transport == probes::Transport::tcp ? "TCP" : "UDP", a.count,
                 a.count == 1 ? "" : "s", static_cast<long long>(a.check.timeout.count()));
@@ -151,8 +152,8 @@ int run_probe_command(const std::vector<std::string>& args) {
     }
     std::printf("%s\n", dump_json(summary).c_str());
   } else {
-    std::printf("--- %s %s: %d sent, %d ok, %.0f%% failed", server_text(a.check).c_str(),
-                a.check.qname.c_str(), sent, ok, loss);
+    std::printf("--- %s %s: %d sent, %d ok, %.0f%% failed", shown(server_text(a.check)).c_str(),
+                shown(a.check.qname).c_str(), sent, ok, loss);
     if (!rtts.empty()) {
       std::printf(", rtt min/median/max %.2f/%.2f/%.2f ms", rtts.front(), rtts[rtts.size() / 2],
                   rtts.back());
@@ -160,7 +161,7 @@ int run_probe_command(const std::vector<std::string>& args) {
     std::printf("\n");
     for (auto [reason, n] : reasons) {
       std::printf("%s (%d): %s\n", std::string(probes::to_string(reason)).c_str(), n,
-                  probes::hint_for(reason, a.check.server, a.check.port).c_str());
+                  shown(probes::hint_for(reason, a.check.server, a.check.port)).c_str());
     }
   }
   return code;

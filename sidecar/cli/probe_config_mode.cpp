@@ -8,9 +8,11 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "sidecar/cli/cli_util.hpp"
 #include "sidecar/cli/probe_cli.hpp"
 #include "sidecar/daemon/check_runner.hpp"
 #include "sidecar/lib/json_text.hpp"
+#include "sidecar/lib/printable.hpp"
 
 namespace sidecar {
 namespace asio = boost::asio;
@@ -19,8 +21,8 @@ int run_probe_config_mode(const ProbeArgs& a) {
   auto loaded = load_config_file(*a.config_path);
   if (!loaded.config) {
     std::fprintf(stderr, "anycast-sidecar probe: invalid configuration %s:\n",
-                 a.config_path->c_str());
-    for (const auto& p : loaded.problems) std::fprintf(stderr, "  %s\n", p.c_str());
+                 shown(*a.config_path).c_str());
+    for (const auto& p : loaded.problems) std::fprintf(stderr, "  %s\n", shown(p).c_str());
     return 3;
   }
   std::vector<ServiceConfig> services;
@@ -28,8 +30,8 @@ int run_probe_config_mode(const ProbeArgs& a) {
     if (!a.service || *a.service == s.name) services.push_back(s);
   }
   if (services.empty()) {
-    std::fprintf(stderr, "anycast-sidecar probe: no service \"%s\" in %s\n", a.service->c_str(),
-                 a.config_path->c_str());
+    std::fprintf(stderr, "anycast-sidecar probe: no service \"%s\" in %s\n",
+                 shown(*a.service).c_str(), shown(*a.config_path).c_str());
     return 3;
   }
   asio::io_context io(1);
@@ -67,12 +69,15 @@ int run_probe_config_mode(const ProbeArgs& a) {
                           {"rtt_ms", r.rtt_ms},
                           {"answers", r.answers}});
       } else {
-        std::printf("%-16s %-20s %-20s %6.2f ms  %s\n", s.name.c_str(), s.checks[c].name.c_str(),
-                    std::string(probes::to_string(r.reason)).c_str(), r.rtt_ms, r.detail.c_str());
+        std::printf("%-16s %-20s %-20s %6.2f ms  %s\n", shown(s.name).c_str(),
+                    shown(s.checks[c].name).c_str(),
+                    std::string(probes::to_string(r.reason)).c_str(), r.rtt_ms,
+                    shown(r.detail).c_str());
         if (!r.ok && s.checks[c].type == CheckConfig::Type::dns) {
           std::printf(
               "%-16s   next: %s\n", "",
-              probes::hint_for(r.reason, s.checks[c].dns.server, s.checks[c].dns.port).c_str());
+              shown(probes::hint_for(r.reason, s.checks[c].dns.server, s.checks[c].dns.port))
+                  .c_str());
         }
       }
     }
@@ -83,7 +88,7 @@ int run_probe_config_mode(const ProbeArgs& a) {
                      {"degraded", verdict.degraded},
                      {"checks", checks}});
     } else {
-      std::printf("%-16s => %s (policy %s over the down checks)\n", s.name.c_str(),
+      std::printf("%-16s => %s (policy %s over the down checks)\n", shown(s.name).c_str(),
                   !healthy           ? "unhealthy: would count toward withdrawing"
                   : verdict.degraded ? "degraded: would count toward announcing with when_degraded"
                                      : "healthy: would count toward announcing",

@@ -4,7 +4,9 @@
 // config_fields.cpp.
 #include "sidecar/config/config.hpp"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "sidecar/config/config_names.hpp"
@@ -37,6 +39,10 @@ class DuplicateKeys {
       case json::parse_event_t::object_end:
       case json::parse_event_t::array_end:
         if (!frames_.empty()) frames_.pop_back();
+        element_done();
+        break;
+      case json::parse_event_t::value:
+        element_done();
         break;
       case json::parse_event_t::key:
         if (!frames_.empty() && parsed.is_string()) {
@@ -59,14 +65,19 @@ class DuplicateKeys {
     bool object;
     std::set<std::string> keys;
     std::string last_key;
+    std::size_t index = 0;  // in an array: the element being parsed
   };
+  // A value ended: in an array, the next one has the next index (paths name it: services[1]).
+  void element_done() {
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+  }
   std::string path() const {
     std::string p;
     for (const auto& f : frames_) {
       if (f.object) {
         p += (p.empty() ? "" : ".") + f.last_key;
       } else {
-        p += "[]";
+        p += "[" + std::to_string(f.index) + "]";
       }
     }
     return p;
@@ -141,6 +152,40 @@ void distinct_files(Checker& c, const Config& config) {
   }
 }
 
+// Ownership per (prefix, neighbor): two routes of one prefix overlap when they share a neighbor
+// or either has none (every peer). Whatever one of them does (maintenance, down) would withdraw
+// or replace the other's announcement at the shared peers, so one owner each.
+class RouteOwners {
+ public:
+  void claim(Checker& c, const bridge::Route& route, const std::string& rpath) {
+    for (const auto& [other, other_path] : claimed_) {
+      if (other.prefix.text != route.prefix.text) continue;
+      auto shared = shared_peer(other, route);
+      if (!shared) continue;
+      c.add(rpath + ".prefix", route.prefix.text + " " + *shared + " is already announced by " +
+                                   other_path + " (one owner per prefix and neighbor)");
+      return;
+    }
+    claimed_.emplace_back(route, rpath);
+  }
+
+ private:
+  // A peer both routes reach, described; nullopt when their neighbors are disjoint.
+  static std::optional<std::string> shared_peer(const bridge::Route& a, const bridge::Route& b) {
+    if (a.neighbors.empty() || b.neighbors.empty()) {
+      return std::string(a.neighbors.empty() && b.neighbors.empty() ? "to every peer"
+                                                                    : "to every peer it names");
+    }
+    for (const auto& n : a.neighbors) {
+      if (std::find(b.neighbors.begin(), b.neighbors.end(), n) != b.neighbors.end()) {
+        return "to neighbor " + n;
+      }
+    }
+    return std::nullopt;
+  }
+  std::vector<std::pair<bridge::Route, std::string>> claimed_;
+};
+
 void parse_services(Checker& c, const json& root, Config* config) {
   const auto* services = c.array(root, "services", "");
   if (!services || services->empty()) {
@@ -148,7 +193,7 @@ void parse_services(Checker& c, const json& root, Config* config) {
     c.add("services", "at least one service is needed");
     return;
   }
-  std::map<std::string, std::string> route_owner;
+  RouteOwners owners;
   for (std::size_t i = 0; i < services->size(); ++i) {
     ServiceConfig svc;
     auto path = "services[" + std::to_string(i) + "]";
@@ -161,13 +206,7 @@ void parse_services(Checker& c, const json& root, Config* config) {
     }
     for (std::size_t r = 0; r < svc.routes.size(); ++r) {
       if (svc.routes[r].route.prefix.text.empty()) continue;
-      auto key = bridge::route_key(svc.routes[r].route);
-      auto rpath = path + ".routes[" + std::to_string(r) + "]";
-      auto [it, fresh] = route_owner.emplace(key, rpath);
-      if (!fresh) {
-        c.add(rpath + ".prefix", svc.routes[r].route.prefix.text + " is already announced by " +
-                                     it->second + " (one owner per route)");
-      }
+      owners.claim(c, svc.routes[r].route, path + ".routes[" + std::to_string(r) + "]");
     }
     config->services.push_back(std::move(svc));
   }

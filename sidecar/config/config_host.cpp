@@ -25,6 +25,12 @@ void folder_exists(const std::string& file, const std::string& field,
                    " does not exist (create it, owned by the user ExaBGP runs the sidecar as)");
   } else if (!S_ISDIR(st.st_mode)) {
     out->push_back(field + ": " + quote(folder) + " is not a folder");
+  } else if (::lstat(file.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+    // The daemon replaces the file by rename, which fails on a folder: it would run blind, and a
+    // FIFO there would hang every reader that does not open it non-blocking.
+    out->push_back(field + ": " + quote(file) + " is " +
+                   (S_ISDIR(st.st_mode) ? "a folder" : "not a regular file") +
+                   ": name a file (a path inside that folder, for example)");
   }
 }
 

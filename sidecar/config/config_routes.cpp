@@ -1,4 +1,6 @@
 // Rules of services[i].routes[j]: prefix, next-hop, neighbors and BGP attributes.
+#include <algorithm>
+
 #include "sidecar/config/config_sections.hpp"
 
 namespace sidecar::config_detail {
@@ -108,12 +110,19 @@ void parse_route(Checker& c, const json& r, const std::string& path, RouteConfig
       if (!(*arr)[i].is_string()) {
         c.add(p, "must be a string");
       } else if (auto a = bridge::parse_address((*arr)[i].get<std::string>(), &err)) {
-        out->route.neighbors.push_back(*a);
+        auto& ns = out->route.neighbors;
+        if (std::find(ns.begin(), ns.end(), *a) != ns.end()) {
+          c.add(p, *a + " is listed twice");
+        } else {
+          ns.push_back(*a);
+        }
       } else {
         c.add(p, err);
       }
     }
   }
+  // One route, one identity (route_key): kept in canonical order from here on.
+  out->route.neighbors = bridge::canonical_neighbors(std::move(out->route.neighbors));
   if (auto* a = c.object(r, "attributes", path)) {
     parse_attributes(c, *a, Checker::join(path, "attributes"), &out->attributes);
   }

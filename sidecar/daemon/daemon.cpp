@@ -34,6 +34,7 @@
 #include "sidecar/lib/version.hpp"
 #include "sidecar/policy/reload_plan.hpp"
 #include "sidecar/status/previous_routes.hpp"
+#include "sidecar/status/status_reader.hpp"
 
 namespace sidecar {
 namespace {
@@ -142,15 +143,35 @@ class Daemon {
   void withdraw_stale_routes() {
     auto file = read_regular_file(config_.status_file, kMaxStatusFileBytes);
     if (!file.text) return;  // first start, or unreadable: nothing known to clean up
-    for (const auto& r : stale_routes(announced_in_status(*file.text), config_)) {
+    auto previous = announced_in_status(*file.text);
+    if (previous.dropped > 0) {
+      // One line whatever the count: the file is anyone's, the log is the operator's.
+      log::warning("stale_routes_dropped",
+                   {{"count", std::to_string(previous.dropped)},
+                    {"first", previous.first_problem},
+                    {"detail",
+                     "entries of the previous status file not read back (malformed, not a "
+                     "route a configuration may own, or beyond the bounds)"}});
+    }
+    inherited_ = std::move(previous.routes);
+    withdraw_uncovered_inherited();
+  }
+
+  // What the previous instance announced stays announced while a configured route covers it
+  // (hitless restart); what nothing covers any more (at start, or after a reload dropped the
+  // cover before the owner decided) is withdrawn, once.
+  void withdraw_uncovered_inherited() {
+    auto split = split_previous(inherited_, config_);
+    for (const auto& r : split.stale) {
       auto line = bridge::format_withdraw(r);
       log::notice("stale_route", {{"prefix", r.prefix.text},
                                   {"command", line},
                                   {"detail",
                                    "announced by the previous instance, no longer "
                                    "configured: withdrawn"}});
-      bridge_.set_desired(bridge::route_key(r), line);
+      bridge_.retire(bridge::route_key(r), line);
     }
+    inherited_ = std::move(split.kept);
   }
 
   void add_service(const ServiceConfig& sc) {
@@ -269,8 +290,9 @@ class Daemon {
                           {"desired", "withdraw"},
                           {"command", w.line},
                           {"detail", "no longer configured"}});
-      bridge_.set_desired(w.key, w.line);
+      bridge_.retire(w.key, w.line);
     }
+    for (const auto& w : plan.already_withdrawn) bridge_.retire(w.key, w.line);
     for (const auto& h : plan.handover) {
       log::info("route_handover", {{"from", h.from}, {"to", h.to}, {"key", h.key}});
     }
@@ -290,6 +312,7 @@ class Daemon {
     const bool refresh_was_running = config_.exabgp.refresh.count() > 0;
     // exabgp.ack, ack_timeout_ms and ping_interval_ms stay as started (plan.restart_needed).
     config_.services = next.services;
+    withdraw_uncovered_inherited();
     config_.status_file = next.status_file;
     config_.metrics_file = next.metrics_file;
     config_.exabgp.refresh = next.exabgp.refresh;
@@ -302,6 +325,9 @@ class Daemon {
         if (sc.name == name) add_service(sc);
       }
       log::notice("service_added", {{"service", name}});
+    }
+    for (const auto& h : plan.handover) {
+      if (auto svc = find_service(h.to)) svc->adopt(h.key, h.line);
     }
     if (plan.start_refresh && !refresh_was_running) spawn("refresh", refresh_loop());
     refresh_timer_.cancel();
@@ -322,6 +348,7 @@ class Daemon {
   asio::io_context& io_;
   std::string config_path_;
   Config config_;
+  std::vector<bridge::Route> inherited_;  // the previous instance's routes a route here covers
   // Set while running on an invalid configuration (announcing nothing); SIGHUP retries.
   std::vector<std::string> config_error_;
   bridge::Bridge bridge_;

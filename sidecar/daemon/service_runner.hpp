@@ -24,6 +24,9 @@ class ServiceRunner : public std::enable_shared_from_this<ServiceRunner> {
   // A reload kept the service: new settings and checks (history kept by check name), keys it
   // no longer owns forgotten, changed route attributes sent at once rather than next round.
   void reconfigure(ServiceConfig config, const std::vector<std::string>& forget_keys);
+  // A reload handed this service a route another one sent: that line counts as sent by this one
+  // until it sends its own (a line it already sent wins).
+  void adopt(const std::string& key, const std::string& line) { sent_.emplace(key, line); }
   // Hands the bridge a withdraw for every route this service sent (SIGTERM, internal error).
   void withdraw_all();
 

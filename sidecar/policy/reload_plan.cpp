@@ -50,11 +50,12 @@ ReloadPlan plan_reload(const Config& current, const Config& next, const SentBySe
       if (owner != next_owner.end() && owner->second == s.name) continue;  // still its own
       plan.forget[s.name].push_back(key);
       if (owner != next_owner.end()) {
-        plan.handover.push_back({s.name, owner->second, key});
+        plan.handover.push_back({s.name, owner->second, key, line_it->second});
         continue;
       }
       auto line = bridge::format_withdraw(r.route);
-      if (line_it->second != line) plan.withdraw.push_back({s.name, key, std::move(line)});
+      auto& list = line_it->second != line ? plan.withdraw : plan.already_withdrawn;
+      list.push_back({s.name, key, std::move(line)});
     }
   }
 

@@ -23,6 +23,9 @@ struct RouteWithdrawal {
 struct RouteHandover {
   std::string from, to;  // a route that changes owner keeps its announcement: not withdrawn
   std::string key;
+  // The old owner's last line: the new owner adopts it as sent (unless it sent its own), so a
+  // later reload that drops the route before the new owner decided still withdraws it.
+  std::string line;
 };
 
 struct ReloadPlan {
@@ -31,6 +34,10 @@ struct ReloadPlan {
   std::vector<std::string> start;  // in the new configuration only (new order)
   // Sent routes that no service of the new configuration owns, in old order.
   std::vector<RouteWithdrawal> withdraw;
+  // Sent routes that no service owns any more and whose last line was already their withdraw:
+  // nothing to send, but the bridge must retire them too (forget once confirmed), or a re-send
+  // after a neighbor up would repeat a withdraw nobody wants.
+  std::vector<RouteWithdrawal> already_withdrawn;
   // Per old owner, the keys it no longer owns (withdrawn or handed over): forget them.
   std::map<std::string, std::vector<std::string>> forget;
   std::vector<RouteHandover> handover;

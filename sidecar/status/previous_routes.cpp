@@ -1,76 +1,162 @@
 #include "sidecar/status/previous_routes.hpp"
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
 #include <set>
+
+#include "sidecar/lib/printable.hpp"
+#include "sidecar/status/status_reader.hpp"
 
 namespace sidecar {
 namespace {
 
-constexpr std::size_t kMaxRoutes = 4096;  // far above any real node; bounds a hostile file
+using json = nlohmann::json;
 
-std::optional<bridge::Route> route_from(const nlohmann::json& r) {
-  if (!r.is_object()) return std::nullopt;
-  auto desired = r.find("desired");
-  if (desired == r.end() || !desired->is_string()) return std::nullopt;
-  const auto& d = desired->get_ref<const std::string&>();
-  if (d != "announce" && d != "announce-down" && d != "announce-degraded") return std::nullopt;
-  auto prefix = r.find("prefix");
-  if (prefix == r.end() || !prefix->is_string()) return std::nullopt;
+// A route of the file, or why not (never echoing more than a bounded, printable piece of it).
+std::optional<bridge::Route> route_from(const json& r, std::string* why) {
+  auto desired = string_at(r, "desired");
+  if (!desired) {
+    *why = "a route without a \"desired\" string";
+    return std::nullopt;
+  }
+  if (*desired == "withdraw" && bool_at(r, "confirmed").value_or(false)) {
+    return std::nullopt;  // withdrawn, and ExaBGP said so: nothing left to clean up
+  }
+  // Announced, or perhaps still: a withdraw not yet acknowledged when the instance died, or
+  // "none" (a service that had not decided yet keeps what an earlier instance announced).
+  if (*desired != "announce" && *desired != "announce-down" && *desired != "announce-degraded" &&
+      *desired != "withdraw" && *desired != "none") {
+    *why = "a route whose desired state is not one the daemon writes";
+    return std::nullopt;
+  }
+  auto prefix_text = string_at(r, "prefix");
+  auto prefix = prefix_text ? bridge::parse_prefix(*prefix_text) : std::nullopt;
+  if (!prefix) {
+    *why = "a route whose prefix is not one";
+    return std::nullopt;
+  }
+  if (prefix->text.size() >= 2 && prefix->text.compare(prefix->text.size() - 2, 2, "/0") == 0) {
+    *why = prefix->text + " is a default route, which no configuration may own";
+    return std::nullopt;
+  }
   bridge::Route route;
-  auto p = bridge::parse_prefix(prefix->get_ref<const std::string&>());
-  if (!p) return std::nullopt;
-  route.prefix = *p;
-  if (auto nh = r.find("next_hop"); nh != r.end() && nh->is_string()) {
-    auto parsed = bridge::parse_next_hop(nh->get_ref<const std::string&>());
-    if (!parsed) return std::nullopt;
+  route.prefix = *prefix;
+  if (const json* nh = member(r, "next_hop")) {
+    auto parsed =
+        nh->is_string() ? bridge::parse_next_hop(nh->get_ref<const std::string&>()) : std::nullopt;
+    if (!parsed) {
+      *why = prefix->text + " has a next_hop that is not an address or \"self\"";
+      return std::nullopt;
+    }
     route.next_hop = *parsed;
   }
-  if (auto ns = r.find("neighbors"); ns != r.end()) {
-    if (!ns->is_array()) return std::nullopt;
+  if (const json* ns = member(r, "neighbors")) {
+    if (!ns->is_array() || ns->size() > kMaxPreviousNeighbors) {
+      *why = prefix->text + " has neighbors that are not a list of at most " +
+             std::to_string(kMaxPreviousNeighbors);
+      return std::nullopt;
+    }
     for (const auto& n : *ns) {
-      if (!n.is_string()) return std::nullopt;
-      auto a = bridge::parse_address(n.get_ref<const std::string&>());
-      if (!a) return std::nullopt;
+      auto a =
+          n.is_string() ? bridge::parse_address(n.get_ref<const std::string&>()) : std::nullopt;
+      if (!a) {
+        *why = prefix->text + " has a neighbor that is not an address";
+        return std::nullopt;
+      }
       route.neighbors.push_back(*a);
     }
+    route.neighbors = bridge::canonical_neighbors(std::move(route.neighbors));
   }
   return route;
 }
 
 }  // namespace
 
-std::vector<bridge::Route> announced_in_status(std::string_view text) {
-  std::vector<bridge::Route> out;
-  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object()) return out;
-  auto services = doc.find("services");
-  if (services == doc.end() || !services->is_array()) return out;
+PreviousRoutes announced_in_status(std::string_view text) {
+  PreviousRoutes out;
+  auto drop = [&](std::string why) {
+    if (out.dropped++ == 0) out.first_problem = text::printable(why, 300);
+  };
+  auto file = parse_status_text(text);
+  if (!file.ok()) {
+    drop("the status file is " + file.error);
+    return out;
+  }
+  const json* schema = member(file.doc, "schema");
+  if (!schema || !schema->is_number_integer() || *schema != 1) {
+    drop("the status file is not of schema 1");
+    return out;
+  }
+  const json* services = array_at(file.doc, "services");
+  if (!services) return out;
   std::set<std::string> seen;
+  std::size_t total = 0;
   for (const auto& svc : *services) {
-    if (!svc.is_object()) continue;
-    auto routes = svc.find("routes");
-    if (routes == svc.end() || !routes->is_array()) continue;
+    const json* routes = array_at(svc, "routes");
+    if (!routes) continue;
     for (const auto& r : *routes) {
-      auto route = route_from(r);
-      if (!route || !seen.insert(bridge::route_key(*route)).second) continue;
-      out.push_back(std::move(*route));
-      if (out.size() >= kMaxRoutes) return out;
+      std::string why;
+      auto route = route_from(r, &why);
+      if (!route) {
+        if (!why.empty()) drop(why);
+        continue;
+      }
+      if (!seen.insert(bridge::route_key(*route)).second) continue;
+      auto bytes = bridge::format_withdraw(*route).size();
+      if (bytes > kMaxPreviousCommandBytes) {
+        drop(route->prefix.text + " would be a withdraw line of " + std::to_string(bytes) +
+             " bytes (at most " + std::to_string(kMaxPreviousCommandBytes) + ")");
+      } else if (out.routes.size() >= kMaxPreviousRoutes ||
+                 total + bytes > kMaxPreviousTotalBytes) {
+        drop("more than " + std::to_string(kMaxPreviousRoutes) + " routes or " +
+             std::to_string(kMaxPreviousTotalBytes / 1024) + " KiB of withdraw lines");
+      } else {
+        total += bytes;
+        out.routes.push_back(std::move(*route));
+      }
     }
+  }
+  return out;
+}
+
+PreviousSplit split_previous(const std::vector<bridge::Route>& previous, const Config& config) {
+  PreviousSplit out;
+  for (const auto& old : previous) {
+    std::set<std::string> left(old.neighbors.begin(), old.neighbors.end());
+    bool covered = false;
+    for (const auto& s : config.services) {
+      for (const auto& rc : s.routes) {
+        const auto& r = rc.route;
+        if (r.prefix.text != old.prefix.text) continue;
+        if (r.neighbors.empty()) covered = true;  // every peer
+        if (old.neighbors.empty()) continue;      // every peer needs an all-peers route
+        for (const auto& n : r.neighbors) left.erase(n);
+        if (left.empty()) covered = true;
+      }
+    }
+    if (covered) {
+      out.kept.push_back(old);
+      continue;
+    }
+    auto stale = old;
+    // Withdrawn only where nothing configured takes over, so a covered peer keeps its route
+    // until its owner decides (hitless restart).
+    if (!old.neighbors.empty()) {
+      stale.neighbors.assign(left.begin(), left.end());
+      auto kept = old;
+      kept.neighbors.clear();
+      for (const auto& n : old.neighbors) {
+        if (!left.count(n)) kept.neighbors.push_back(n);
+      }
+      if (!kept.neighbors.empty()) out.kept.push_back(std::move(kept));
+    }
+    out.stale.push_back(std::move(stale));
   }
   return out;
 }
 
 std::vector<bridge::Route> stale_routes(const std::vector<bridge::Route>& previous,
                                         const Config& config) {
-  std::set<std::string> owned;
-  for (const auto& s : config.services) {
-    for (const auto& r : s.routes) owned.insert(bridge::route_key(r.route));
-  }
-  std::vector<bridge::Route> out;
-  for (const auto& r : previous) {
-    if (!owned.count(bridge::route_key(r))) out.push_back(r);
-  }
-  return out;
+  return split_previous(previous, config).stale;
 }
 
 }  // namespace sidecar

@@ -5,6 +5,7 @@
 
 #include "probes/check.hpp"
 #include "sidecar/lib/printable.hpp"
+#include "sidecar/status/status_reader.hpp"
 
 namespace sidecar {
 namespace {
@@ -13,54 +14,66 @@ using json = nlohmann::json;
 
 // Every string shown comes from the file, which anyone who can write it controls: one printable
 // line each (no escape sequences reach the on-call's terminal).
-std::string str(const json& j, const char* key, const std::string& fallback = "") {
-  if (!j.is_object()) return fallback;
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? text::printable(it->get<std::string>(), 300) : fallback;
+std::string shown(const json& j, const char* key, const std::string& fallback = "") {
+  auto s = string_at(j, key);
+  return s ? text::printable(*s, 300) : fallback;
 }
 
-// The shape every status file the daemon writes has; anything else is not ours to judge (a
-// truncated copy, a hand-edited file, another program's JSON): UNKNOWN, never OK or CRITICAL.
-std::string malformed(const json& s) {
-  if (!s.is_object()) return "not a JSON object";
-  if (!s.contains("services") || !s["services"].is_array()) return "no \"services\" list";
-  if (!s.contains("updated_unix") || !s["updated_unix"].is_number()) {
-    return "no numeric \"updated_unix\" heartbeat";
-  }
-  if (!s.contains("exabgp") || !s["exabgp"].is_object() || !s["exabgp"].contains("state") ||
-      !s["exabgp"]["state"].is_string()) {
-    return "no \"exabgp\" object with a \"state\"";
-  }
-  bool config_error = s.contains("config_error");
-  if (config_error) {
-    const auto& e = s["config_error"];
-    if (!e.is_array() ||
-        !std::all_of(e.begin(), e.end(), [](const json& l) { return l.is_string(); })) {
-      return "\"config_error\" is not a list of lines";
-    }
-  }
-  if (s["services"].empty() && !config_error) return "an empty \"services\" list";
-  for (std::size_t i = 0; i < s["services"].size(); ++i) {
-    const auto& svc = s["services"][i];
-    auto at = "services[" + std::to_string(i) + "]";
-    if (!svc.is_object()) return at + " is not an object";
-    if (!svc.contains("name") || !svc["name"].is_string()) return at + " has no \"name\"";
-    if (!svc.contains("state") || !svc["state"].is_string()) return at + " has no \"state\"";
-    if (svc.contains("checks") && !svc["checks"].is_array()) return at + ".checks is not a list";
-    if (svc.contains("checks")) {
-      for (const auto& c : svc["checks"]) {
-        if (!c.is_object()) return at + ".checks has an entry that is not an object";
-      }
-    }
-  }
+// What schema 1 says and judging needs besides types: something to judge.
+std::string unjudgeable(const json& s) {
+  if (auto why = schema_problem(s); !why.empty()) return why;
+  if (s["services"].empty() && !member(s, "config_error")) return "an empty \"services\" list";
   return {};
 }
 
-std::optional<double> num(const json& j, const char* key) {
-  if (!j.is_object()) return std::nullopt;
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number()) return std::nullopt;
-  return it->get<double>();
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& x : items) out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
+// One check's detail line; adds "name reason" to failing and a hint when it fails first.
+void judge_check(const json& c, std::vector<std::string>& failing, std::string& hint,
+                 VerdictFindings& f) {
+  bool ok = bool_at(c, "ok").value_or(false);
+  auto reason = shown(c, "reason", "not probed yet");
+  std::string line = "  check " + shown(c, "name", "?") + ": " + (ok ? "ok" : reason);
+  if (auto detail = shown(c, "detail"); !detail.empty()) line += " (" + detail + ")";
+  if (auto rtt = number_at(c, "rtt_ms"); rtt && ok) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " %.2f ms", *rtt);
+    line += buf;
+  }
+  f.details.push_back(std::move(line));
+  if (ok) return;
+  failing.push_back(shown(c, "name", "?") + " " + reason);
+  if (!hint.empty()) return;
+  if (auto r = probes::reason_from_string(reason)) {
+    auto port = number_at(c, "port").value_or(53);
+    if (!(port >= 0 && port <= 65535)) port = 53;  // out-of-range casts are UB
+    hint = probes::hint_for(*r, shown(c, "server", "?"), static_cast<std::uint16_t>(port));
+  }
+}
+
+}  // namespace
+
+std::string_view verdict_name(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::ok:
+      return "OK";
+    case Verdict::warning:
+      return "WARNING";
+    case Verdict::critical:
+      return "CRITICAL";
+    case Verdict::unknown:
+      return "UNKNOWN";
+  }
+  return "UNKNOWN";
+}
+
+void VerdictFindings::raise(Verdict v, std::string problem) {
+  worst = std::max(worst, v);
+  problems.emplace_back(v, std::move(problem));
 }
 
 std::string ago(double seconds) {
@@ -81,197 +94,164 @@ std::string ago(double seconds) {
   return buf;
 }
 
-struct Judge {
-  int code = 0;
-  std::vector<std::string> problems;  // the worst first after sorting by severity
-  std::vector<std::pair<int, std::string>> ranked;
-  void raise(int c, std::string problem) {
-    code = std::max(code, c);
-    ranked.emplace_back(c, std::move(problem));
+void judge_config_error(const json& status, VerdictFindings& f) {
+  const json* errors = array_at(status, "config_error");
+  if (!errors) return;
+  // The daemon runs but announces nothing until the configuration is fixed (contract).
+  std::string first = errors->empty() || !errors->front().is_string()
+                          ? std::string("(no detail)")
+                          : text::printable(errors->front().get<std::string>(), 300);
+  f.raise(Verdict::critical, "the configuration is invalid, nothing is announced: " + first +
+                                 "; next: `anycast-sidecar check-config --config FILE`, fix, "
+                                 "then SIGHUP");
+  for (const auto& line : *errors) {
+    if (line.is_string())
+      f.details.push_back("  config: " + text::printable(line.get<std::string>(), 300));
   }
-};
+}
 
-}  // namespace
+std::string heartbeat_problem(double updated_unix, double now_unix, double max_age_s) {
+  // Same host, same clock: a heartbeat ahead of now means the clock was stepped back or the file
+  // is not the daemon's. It would never go stale, so it is suspicious rather than fresh.
+  constexpr double kFutureSlack = 2.0;
+  if (updated_unix - now_unix > kFutureSlack) {
+    return "status file heartbeat is " + ago(updated_unix - now_unix) +
+           " in the future: the clock was set back, or something else writes this file";
+  }
+  if (now_unix - updated_unix > max_age_s) {
+    return "status file not updated for " + ago(now_unix - updated_unix) + " (max " +
+           ago(max_age_s) +
+           "): is anycast-sidecar running? check ExaBGP's log and `systemctl status exabgp`";
+  }
+  return {};
+}
 
-std::string_view verdict_name(int exit_code) {
-  switch (exit_code) {
-    case 0:
-      return "OK";
-    case 1:
-      return "WARNING";
-    case 2:
-      return "CRITICAL";
-    default:
-      return "UNKNOWN";
+void judge_heartbeat(const json& status, double now_unix, double max_age_s, VerdictFindings& f) {
+  auto updated = number_at(status, "updated_unix");
+  if (!updated) {
+    f.raise(Verdict::unknown, "no numeric \"updated_unix\" heartbeat");
+    return;
+  }
+  if (auto problem = heartbeat_problem(*updated, now_unix, max_age_s); !problem.empty()) {
+    f.raise(Verdict::critical, std::move(problem));
+  }
+}
+
+std::string judge_bridge(const json& ex, double now_unix, VerdictFindings& f) {
+  auto state = shown(ex, "state", "unknown");
+  auto pending = number_at(ex, "pending_acks").value_or(0);
+  std::string line = "exabgp bridge " + state;
+  if (auto release = shown(ex, "version"); !release.empty()) {
+    line += " (ExaBGP " + text::printable(release, 64) + ")";
+  }
+  if (pending > 0) {
+    line +=
+        ", " + std::to_string(static_cast<long long>(std::min(pending, 1e15))) + " acks pending";
+  }
+  auto detail = shown(ex, "detail");
+  if (!detail.empty()) line += ": " + detail;
+  if (state == "stalled") {
+    f.raise(Verdict::critical, "ExaBGP bridge stalled: " + detail +
+                                   "; next: check ExaBGP (`systemctl status exabgp`, is it "
+                                   "stopped or spinning?)");
+  } else if (state == "gone") {
+    f.raise(Verdict::critical,
+            "ExaBGP bridge gone: ExaBGP closed the pipe; next: `systemctl status exabgp`");
+  } else if (state != "ok") {
+    f.raise(Verdict::critical, "ExaBGP bridge state \"" + state + "\" unknown");
+  }
+  if (const json* neighbors = array_at(ex, "neighbors")) {
+    for (const auto& n : *neighbors) {
+      std::string nl = "  neighbor " + shown(n, "peer", "?") + " " + shown(n, "state", "?");
+      if (auto since = number_at(n, "since_unix")) nl += " for " + ago(now_unix - *since);
+      f.details.push_back(nl);
+    }
+  }
+  return line;
+}
+
+void judge_service(const json& s, double now_unix, VerdictFindings& f) {
+  auto name = shown(s, "name", "?");
+  auto state = shown(s, "state", "unknown");
+  auto desired = shown(s, "desired", "?");
+  bool announced = bool_at(s, "announced").value_or(false);
+  std::string line = name + ": " + state;
+  if (auto since = number_at(s, "since_unix")) line += " for " + ago(now_unix - *since);
+  line += ", " + desired + (announced ? " (acknowledged by ExaBGP)" : " (not acknowledged)");
+  f.details.push_back(line);
+
+  std::vector<std::string> failing;
+  std::string hint;
+  if (const json* checks = array_at(s, "checks")) {
+    for (const auto& c : *checks) judge_check(c, failing, hint, f);
+  }
+  std::string why = failing.empty() ? "" : " (" + joined(failing) + ")";
+  if (!hint.empty()) f.details.push_back("  next: " + hint);
+
+  const std::string unconfirmed = " route is not confirmed by ExaBGP (desired " + desired +
+                                  "); next: check the bridge and ExaBGP's log";
+  if (state == "up") {
+    if (!announced) f.raise(Verdict::critical, name + " healthy but its" + unconfirmed);
+  } else if (state == "degraded") {
+    // Serving, with worse attributes: a warning that names what degrades it.
+    if (!announced) {
+      f.raise(Verdict::critical, name + " degraded and its" + unconfirmed);
+    } else {
+      f.raise(Verdict::warning, name + " degraded" + why);
+    }
+  } else if (state == "down") {
+    f.raise(Verdict::critical, name + " down" + why);
+  } else if (state == "disabled") {
+    const json* m = object_at(s, "maintenance");
+    std::string reason = m ? shown(*m, "reason") : "";
+    f.raise(Verdict::warning, name + " in maintenance" + (reason.empty() ? "" : ": " + reason));
+  } else if (state == "rising" || state == "falling" || state == "init") {
+    f.raise(Verdict::warning, name + " " + state + why);
+  } else {
+    f.raise(Verdict::critical, name + " in unknown state \"" + state + "\"");
   }
 }
 
 StatusVerdict judge_status(const json& status, double now_unix, double max_age_s) {
   StatusVerdict v;
-  Judge j;
-  std::vector<std::string> details;
-  if (auto why = malformed(status); !why.empty()) {
-    v.exit_code = 3;
-    v.lines = {"UNKNOWN: the status file is not an anycast-sidecar status (" + why + ")"};
-    v.json = {
-        {"exit_code", 3}, {"verdict", "UNKNOWN"}, {"problems", {v.lines[0]}}, {"status", status}};
+  if (auto why = unjudgeable(status); !why.empty()) {
+    v.verdict = Verdict::unknown;
+    v.lines = {"UNKNOWN: the status file is not an anycast-sidecar status (" +
+               text::printable(why, 300) + ")"};
+    v.json = {{"exit_code", 3}, {"verdict", "UNKNOWN"}, {"problems", {v.lines[0]}}};
     return v;
   }
 
-  if (status.contains("config_error")) {
-    // The daemon runs but announces nothing until the configuration is fixed (contract).
-    std::string first = status["config_error"].empty()
-                            ? std::string("(no detail)")
-                            : text::printable(status["config_error"][0].get<std::string>(), 300);
-    j.raise(2, "the configuration is invalid, nothing is announced: " + first +
-                   "; next: `anycast-sidecar check-config --config FILE`, fix, then SIGHUP");
-    for (const auto& line : status["config_error"]) {
-      details.push_back("  config: " + text::printable(line.get<std::string>(), 300));
-    }
-  }
+  VerdictFindings f;
+  judge_config_error(status, f);
+  judge_heartbeat(status, now_unix, max_age_s, f);
+  auto bridge_line = judge_bridge(status["exabgp"], now_unix, f);
+  for (const auto& s : status["services"]) judge_service(s, now_unix, f);
 
-  auto updated = num(status, "updated_unix");
-  // Same host, same clock: a heartbeat ahead of now means the clock was stepped back or the file
-  // is not the daemon's. It would never go stale, so it is suspicious rather than fresh.
-  constexpr double kFutureSlack = 2.0;
-  if (*updated - now_unix > kFutureSlack) {
-    j.raise(2, "status file heartbeat is " + ago(*updated - now_unix) +
-                   " in the future: the clock was set back, or something else writes this file");
-  } else if (now_unix - *updated > max_age_s) {
-    j.raise(2, "status file not updated for " + ago(now_unix - *updated) + " (max " +
-                   ago(max_age_s) +
-                   "): is anycast-sidecar running? check ExaBGP's log and "
-                   "`systemctl status exabgp`");
-  }
-
-  const json empty = json::object();
-  const json& ex =
-      status.contains("exabgp") && status["exabgp"].is_object() ? status["exabgp"] : empty;
-  auto bstate = str(ex, "state", "unknown");
-  auto pending = num(ex, "pending_acks").value_or(0);
-  std::string bline = "exabgp bridge " + bstate;
-  if (auto release = str(ex, "version"); !release.empty()) {
-    bline += " (ExaBGP " + text::printable(release, 64) + ")";
-  }
-  if (pending > 0) {
-    bline +=
-        ", " + std::to_string(static_cast<long long>(std::min(pending, 1e15))) + " acks pending";
-  }
-  auto bdetail = str(ex, "detail");
-  if (!bdetail.empty()) bline += ": " + bdetail;
-  if (bstate == "stalled") {
-    j.raise(2, "ExaBGP bridge stalled: " + bdetail +
-                   "; next: check ExaBGP (`systemctl status "
-                   "exabgp`, is it stopped or spinning?)");
-  } else if (bstate == "gone") {
-    j.raise(2, "ExaBGP bridge gone: ExaBGP closed the pipe; next: `systemctl status exabgp`");
-  } else if (bstate != "ok") {
-    j.raise(2, "ExaBGP bridge state \"" + bstate + "\" unknown");
-  }
-  if (ex.contains("neighbors") && ex["neighbors"].is_array()) {
-    for (const auto& n : ex["neighbors"]) {
-      std::string nl = "  neighbor " + str(n, "peer", "?") + " " + str(n, "state", "?");
-      if (auto since = num(n, "since_unix")) nl += " for " + ago(now_unix - *since);
-      details.push_back(nl);
-    }
-  }
-
-  const auto& services = status["services"];
-  for (const auto& s : services.is_array() ? services : json::array()) {
-    auto name = str(s, "name", "?");
-    auto state = str(s, "state", "unknown");
-    auto desired = str(s, "desired", "?");
-    bool announced = s.is_object() && s.contains("announced") && s["announced"].is_boolean() &&
-                     s["announced"].get<bool>();
-    std::string line = name + ": " + state;
-    if (auto since = num(s, "since_unix")) line += " for " + ago(now_unix - *since);
-    line += ", " + desired + (announced ? " (acknowledged by ExaBGP)" : " (not acknowledged)");
-    details.push_back(line);
-
-    std::vector<std::string> failing;
-    std::string hint;
-    if (s.contains("checks") && s["checks"].is_array()) {
-      for (const auto& c : s["checks"]) {
-        bool ok = c.is_object() && c.contains("ok") && c["ok"].is_boolean() && c["ok"].get<bool>();
-        auto reason = str(c, "reason", "not probed yet");
-        std::string cl = "  check " + str(c, "name", "?") + ": " + (ok ? "ok" : reason);
-        auto detail = str(c, "detail");
-        if (!detail.empty()) cl += " (" + detail + ")";
-        if (auto rtt = num(c, "rtt_ms"); rtt && ok) {
-          char buf[32];
-          std::snprintf(buf, sizeof buf, " %.2f ms", *rtt);
-          cl += buf;
-        }
-        details.push_back(cl);
-        if (!ok) {
-          failing.push_back(str(c, "name", "?") + " " + reason);
-          if (hint.empty()) {
-            if (auto r = probes::reason_from_string(reason)) {
-              auto port = num(c, "port").value_or(53);
-              if (!(port >= 0 && port <= 65535)) port = 53;  // out-of-range casts are UB
-              hint = probes::hint_for(*r, str(c, "server", "?"), static_cast<std::uint16_t>(port));
-            }
-          }
-        }
-      }
-    }
-    std::string why = failing.empty() ? "" : " (" + [&] {
-      std::string f;
-      for (const auto& x : failing) f += (f.empty() ? "" : ", ") + x;
-      return f;
-    }() + ")";
-    if (!hint.empty()) details.push_back("  next: " + hint);
-
-    if (state == "up") {
-      if (!announced) {
-        j.raise(2, name + " healthy but its route is not confirmed by ExaBGP (desired " + desired +
-                       "); next: check the bridge and ExaBGP's log");
-      }
-    } else if (state == "degraded") {
-      // Serving, with worse attributes: a warning that names what degrades it.
-      if (!announced) {
-        j.raise(2, name + " degraded and its route is not confirmed by ExaBGP (desired " + desired +
-                       "); next: check the bridge and ExaBGP's log");
-      } else {
-        j.raise(1, name + " degraded" + why);
-      }
-    } else if (state == "down") {
-      j.raise(2, name + " down" + why);
-    } else if (state == "disabled") {
-      std::string reason;
-      if (s.contains("maintenance") && s["maintenance"].is_object()) {
-        reason = str(s["maintenance"], "reason");
-      }
-      j.raise(1, name + " in maintenance" + (reason.empty() ? "" : ": " + reason));
-    } else if (state == "rising" || state == "falling" || state == "init") {
-      j.raise(1, name + " " + state + why);
-    } else {
-      j.raise(2, name + " in unknown state \"" + state + "\"");
-    }
-  }
-
-  std::stable_sort(j.ranked.begin(), j.ranked.end(),
+  std::stable_sort(f.problems.begin(), f.problems.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
-  for (const auto& [c, p] : j.ranked) j.problems.push_back(p);
-  v.exit_code = j.code;
+  v.verdict = f.worst;
+  std::vector<std::string> problems;
+  for (auto& [severity, p] : f.problems) problems.push_back(std::move(p));
   std::string summary;
-  if (j.problems.empty()) {
-    std::size_t n = services.is_array() ? services.size() : 0;
+  if (problems.empty()) {
+    std::size_t n = status["services"].size();
     summary = std::to_string(n) + " service" + (n == 1 ? "" : "s") +
               " up and announced, ExaBGP bridge ok";
   } else {
-    summary = j.problems.front();
-    if (j.problems.size() > 1) summary += " (+" + std::to_string(j.problems.size() - 1) + " more)";
+    summary = problems.front();
+    if (problems.size() > 1) summary += " (+" + std::to_string(problems.size() - 1) + " more)";
   }
-  v.lines.push_back(std::string(verdict_name(v.exit_code)) + ": " + summary);
-  for (std::size_t i = 1; i < j.problems.size(); ++i) v.lines.push_back("also: " + j.problems[i]);
-  for (auto& d : details) v.lines.push_back(std::move(d));
-  v.lines.push_back(bline);
-  if (updated) v.lines.push_back("status updated " + ago(now_unix - *updated) + " ago");
-  v.json = {{"exit_code", v.exit_code},
-            {"verdict", verdict_name(v.exit_code)},
-            {"problems", j.problems},
-            {"status", status}};
+  v.lines.push_back(std::string(verdict_name(v.verdict)) + ": " + summary);
+  for (std::size_t i = 1; i < problems.size(); ++i) v.lines.push_back("also: " + problems[i]);
+  for (auto& d : f.details) v.lines.push_back(std::move(d));
+  v.lines.push_back(bridge_line);
+  if (auto updated = number_at(status, "updated_unix")) {
+    v.lines.push_back("status updated " + ago(now_unix - *updated) + " ago");
+  }
+  v.json = {{"exit_code", v.exit_code()},
+            {"verdict", verdict_name(v.verdict)},
+            {"problems", std::move(problems)}};
   return v;
 }
 

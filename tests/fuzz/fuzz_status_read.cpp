@@ -11,8 +11,10 @@
 #include <string>
 
 #include "fuzz_check.hpp"
+#include "sidecar/lib/json_text.hpp"
 #include "sidecar/lib/printable.hpp"
 #include "sidecar/status/maintenance_file.hpp"
+#include "sidecar/status/status_reader.hpp"
 #include "sidecar/status/status_verdict.hpp"
 
 namespace {
@@ -55,20 +57,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_REQUIRE(again && text::valid_utf8(again->reason), "a written reason reads back invalid");
   }
 
-  // Status file: parsed as `status` parses it, judged at a `now` chosen by the input.
-  auto status = nlohmann::json::parse(bytes, nullptr, false);
-  if (status.is_discarded()) return 0;  // `status` answers UNKNOWN before judging
+  // Status file: read as `status` reads it (size and depth bounded before parsing), judged at a
+  // `now` chosen by the input. The seeds and the dictionary hold deep and wide documents.
+  auto file = sidecar::parse_status_text(bytes);
+  if (!file.ok()) {
+    FUZZ_REQUIRE(file.doc.is_null(), "a refused file with a document");
+    return 0;  // `status` answers UNKNOWN before judging
+  }
+  FUZZ_REQUIRE(sidecar::json_depth(bytes, sidecar::kMaxStatusDepth) <= sidecar::kMaxStatusDepth,
+               "a document deeper than the bound was parsed");
   double now = 1.8e9 + (size ? data[0] : 0) * 1000.0;
-  auto v = sidecar::judge_status(status, now, 5);
-  FUZZ_REQUIRE(v.exit_code >= 0 && v.exit_code <= 3, "exit code outside the contract");
+  auto v = sidecar::judge_status(file.doc, now, 5);
+  FUZZ_REQUIRE(v.exit_code() >= 0 && v.exit_code() <= 3, "exit code outside the contract");
   FUZZ_REQUIRE(!v.lines.empty(), "a verdict without a line");
-  if (!status.is_object() || !status.contains("services")) {
-    FUZZ_REQUIRE(v.exit_code == 3, "a file that is not a status judged other than UNKNOWN");
+  if (!sidecar::schema_problem(file.doc).empty()) {
+    FUZZ_REQUIRE(v.exit_code() == 3, "a file that is not schema 1 judged other than UNKNOWN");
   }
   for (const auto& l : v.lines) {
     FUZZ_REQUIRE(text::valid_utf8(l), "a verdict line is not valid UTF-8");
     for (unsigned char c : l) FUZZ_REQUIRE(c >= 0x20 && c != 0x7f, "a raw control in a line");
   }
-  (void)v.json.dump();
+  // What `status --json` prints: the verdict with the file moved in.
+  v.json["status"] = std::move(file.doc);
+  (void)sidecar::dump_json(v.json);
   return 0;
 }

@@ -136,7 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto metrics = sidecar::metrics_text(s);
   FUZZ_REQUIRE(text::valid_utf8(metrics), "metrics text is not valid UTF-8");
   auto v = sidecar::judge_status(back, s.updated_unix, 5);
-  FUZZ_REQUIRE(v.exit_code >= 0 && v.exit_code <= 3, "exit code outside the contract");
+  FUZZ_REQUIRE(v.exit_code() >= 0 && v.exit_code() <= 3, "exit code outside the contract");
   FUZZ_REQUIRE(!v.lines.empty(), "a verdict without a line");
   for (const auto& l : v.lines) {
     FUZZ_REQUIRE(text::valid_utf8(l), "a verdict line is not valid UTF-8");

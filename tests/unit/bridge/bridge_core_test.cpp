@@ -116,7 +116,7 @@ TEST_CASE("coalescing: only the latest desired state per route is written") {
   CHECK(c.route_status("a").pending);
   CHECK(c.route_status("a").line == kA3);
   ack(c, at(20));
-  CHECK(write(c, at(21)) == Lines{kA3, kBw});
+  CHECK(write(c, at(21)) == Lines{kBw, kA3});  // withdraws first
   ack(c, at(22), 2);
   CHECK(c.idle());
   CHECK(c.counters().route_commands_written == 3);
@@ -266,7 +266,7 @@ TEST_CASE("stall: no acknowledgement within ack_timeout, then recovery re-sends 
   CHECK(c.state() == LinkState::ok);
   CHECK(c.detail().empty());
   CHECK(c.next_wakeup(at(30200)) == at(30200));
-  CHECK(write(c, at(30200)) == Lines{kA3, kBw, "version"});
+  CHECK(write(c, at(30200)) == Lines{kBw, kA3, "version"});  // withdraws first
   ack(c, at(30201), 3);
   CHECK(c.idle());
   CHECK(c.route_status("a").confirmed);
@@ -574,4 +574,63 @@ TEST_CASE("ExaBGP's release is taken from its version answer") {
     c.on_line("exabgp nonsense", at(2));  // not a release number: the known one stays
     CHECK(c.exabgp_version() == "5.0.15");
   }
+}
+
+TEST_CASE("a batch writes withdraws before announces, whatever the keys' order") {
+  // The scoped route "P|X" becomes the unscoped "P" (a reload dropped its neighbors): in key order
+  // the announce of P would go first and the neighbor withdraw would then remove P from X.
+  const std::string announce = "announce route 192.0.2.53/32 next-hop self";
+  const std::string scoped_withdraw =
+      "neighbor 192.0.2.254 withdraw route 192.0.2.53/32 next-hop self";
+  auto c = started();
+  c.retire("192.0.2.53/32|192.0.2.254", scoped_withdraw);
+  c.set_desired("192.0.2.53/32", announce);
+  CHECK(write(c, at(10)) == Lines{scoped_withdraw, announce});
+  // The other way round too: an unscoped withdraw, then the scoped announce.
+  ack(c, at(11), 2);
+  const std::string scoped_announce =
+      "neighbor 192.0.2.254 announce route 192.0.2.53/32 next-hop self";
+  const std::string withdraw = "withdraw route 192.0.2.53/32 next-hop self";
+  c.set_desired("192.0.2.53/32|192.0.2.254", scoped_announce);
+  c.retire("192.0.2.53/32", withdraw);
+  CHECK(write(c, at(20)) == Lines{withdraw, scoped_announce});
+}
+
+TEST_CASE("a retired route is forgotten once acknowledged: a re-send is the desired state only") {
+  const std::string announce = "announce route 192.0.2.53/32 next-hop self";
+  const std::string scoped_withdraw =
+      "neighbor 192.0.2.254 withdraw route 192.0.2.53/32 next-hop self";
+  auto c = started();
+  c.set_desired("192.0.2.53/32", announce);
+  c.retire("192.0.2.53/32|192.0.2.254", scoped_withdraw);
+  write(c, at(10));
+  CHECK(c.route_status("192.0.2.53/32|192.0.2.254").known);  // not yet acknowledged
+  ack(c, at(11), 2);
+  CHECK_FALSE(c.route_status("192.0.2.53/32|192.0.2.254").known);
+  CHECK(c.route_status("192.0.2.53/32").confirmed);
+  c.on_line(up("192.0.2.254"), at(20));
+  CHECK(write(c, at(21)) == Lines{announce});
+}
+
+TEST_CASE("a retired route rejected by ExaBGP is kept, one owned again is not forgotten") {
+  const std::string withdraw = "withdraw route 192.0.2.53/32 next-hop self";
+  auto c = started();
+  c.retire("p", withdraw);
+  write(c, at(10));
+  ack(c, at(11), 1, "error");
+  CHECK(c.route_status("p").known);  // the withdraw may not have happened: keep it
+  c.set_desired("q", kB1);
+  c.retire("q", kBw);
+  c.set_desired("q", kB1);  // a service owns it again before the withdraw went out
+  write(c, at(20));
+  ack(c, at(21), 1);
+  CHECK(c.route_status("q").known);
+  CHECK(c.route_status("q").confirmed);
+}
+
+TEST_CASE("ack off: a retired route is forgotten once written") {
+  auto c = started(false);
+  c.retire("p", kBw);
+  CHECK(write(c, at(10)) == Lines{kBw});
+  CHECK_FALSE(c.route_status("p").known);
 }

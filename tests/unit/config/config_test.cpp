@@ -239,7 +239,7 @@ TEST_CASE("malformed configurations: each gives the exact problem line") {
     {with_service("", R"([{"qname": "x."}])", R"([{"prefix": "192.0.2.53/32", "when_disabled": {"mde": 5}}])"),
      "services[0].routes[0].when_disabled.mde: unknown key (did you mean \"med\"?)"},
     {with_service("", R"([{"qname": "x."}])", R"([{"prefix": "192.0.2.53/32"}, {"prefix": "192.0.2.53/32"}])"),
-     "services[0].routes[1].prefix: 192.0.2.53/32 is already announced by services[0].routes[0] (one owner per route)"},
+     "services[0].routes[1].prefix: 192.0.2.53/32 to every peer is already announced by services[0].routes[0] (one owner per prefix and neighbor)"},
     {with_service("", R"([{"qname": "x."}])", R"([{"prefix": "192.0.2.53/32", "attributes": {"community": [65000]}}])"),
      "services[0].routes[0].attributes.community[0]: must be a string, not a number"},
     {R"({"log_level": "verbose", "services": [{"name": "a", "checks": [{"qname": "x."}], "routes": [{"prefix": "192.0.2.53/32"}]}]})",

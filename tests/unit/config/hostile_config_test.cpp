@@ -64,9 +64,15 @@ TEST_CASE("hostile configurations are refused with the rule they break") {
     // duplicate keys (JSON keeps the last silently)
     {R"({"services": [], "services": [{"name": "a", "checks": [{"qname": "x."}], "routes": [{"prefix": "192.0.2.53/32"}]}]})",
      "services: key appears twice in the same object"},
-    {config(R"({"qname": "x.", "qname": "y."})"), "services[].checks[].qname: key appears twice"},
-    {config(R"({"qname": "x."})", R"({"prefix": "192.0.2.53/32", "prefix": "192.0.2.54/32"})"), "services[].routes[].prefix: key appears twice"},
+    {config(R"({"qname": "x.", "qname": "y."})"), "services[0].checks[0].qname: key appears twice"},
+    {config(R"({"qname": "x."})", R"({"prefix": "192.0.2.53/32", "prefix": "192.0.2.54/32"})"), "services[0].routes[0].prefix: key appears twice"},
     {R"({"exabgp": {"ack": true, "ack": false}, "services": []})", "exabgp.ack: key appears twice"},
+    // the path names the index (services[1], routes[2]), counting values of every kind
+    {R"({"services": [{"name": "a", "checks": [{"qname": "x."}], "routes": [{"prefix": "192.0.2.53/32"}]},
+                      {"name": "b", "rise": 2, "rise": 3, "checks": [{"qname": "x."}], "routes": [{"prefix": "192.0.2.54/32"}]}]})",
+     "services[1].rise: key appears twice"},
+    {config(R"({"qname": "x."})", R"({"prefix": "192.0.2.53/32", "neighbors": ["192.0.2.1", [2], {"a": 1, "a": 2}]})"),
+     "services[0].routes[0].neighbors[2].a: key appears twice"},
     // bounds, stated as they are
     {config(R"({"qname": "x."})", R"({"prefix": "192.0.2.53/32"})", R"("timeout_ms": 1000, )"), "1000 must be shorter than interval_ms 1000"},
     {config(R"({"qname": "x."})", R"({"prefix": "192.0.2.53/32"})", R"("interval_ms": 100, "fast_interval_ms": 200, "timeout_ms": 50, )"), "200 must not be longer than interval_ms 100"},
@@ -148,6 +154,12 @@ TEST_CASE("host checks: missing status folder, exec command that is a folder or 
   p = host(R"({"qname": "x."})", ok_top + R"("metrics_file": "/nonexistent-acs/m.prom", )");
   REQUIRE(p.size() == 1);
   CHECK(p[0].find("metrics_file:") == 0);
+  // A folder where the status file should be: the daemon's rename would fail on it.
+  fs::create_directories(dir / "status-dir");
+  p = host(R"({"qname": "x."})", R"("status_file": ")" + (dir / "status-dir").string() + R"(", )");
+  REQUIRE(p.size() == 1);
+  CHECK(p[0].find("status_file: ") == 0);
+  CHECK(p[0].find("is a folder: name a file") != std::string::npos);
   p = host(R"({"type": "exec", "command": ["/tmp"]})", ok_top);
   REQUIRE(p.size() == 1);
   CHECK(p[0] == "services[0].checks[0].command[0]: \"/tmp\" is a folder, not a program");

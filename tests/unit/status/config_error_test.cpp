@@ -12,7 +12,7 @@ TEST_CASE("config error: rendered only while present, judged CRITICAL with each 
   auto j = sidecar::status_to_json(s);
   REQUIRE(j.contains("config_error"));
   auto v = sidecar::judge_status(j, 101, 5);
-  CHECK(v.exit_code == 2);
+  CHECK(v.exit_code() == 2);
   bool named = false;
   for (const auto& l : v.lines) named = named || l.find("services[0].rise") != std::string::npos;
   CHECK(named);

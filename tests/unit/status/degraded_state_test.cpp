@@ -330,7 +330,7 @@ namespace {
 
 nlohmann::json degraded_status(bool announced) {
   auto j = nlohmann::json::parse(R"({
-    "updated_unix": 1795339599.4,
+    "schema": 1, "updated_unix": 1795339599.4,
     "exabgp": {"state": "ok", "pending_acks": 0, "detail": ""},
     "services": [{
       "name": "resolver", "state": "degraded", "since_unix": 1795339500.0,
@@ -350,9 +350,9 @@ nlohmann::json degraded_status(bool announced) {
 
 TEST_CASE("status: degraded is a WARNING naming the failing check and its reason") {
   auto v = sidecar::judge_status(degraded_status(true), 1795339600.0, 5);
-  CHECK(v.exit_code == 1);
+  CHECK(v.exit_code() == 1);
   REQUIRE_FALSE(v.lines.empty());
   CHECK(v.lines[0] == "WARNING: resolver degraded (recursion slow)");
   auto u = sidecar::judge_status(degraded_status(false), 1795339600.0, 5);
-  CHECK(u.exit_code == 2);
+  CHECK(u.exit_code() == 2);
 }
