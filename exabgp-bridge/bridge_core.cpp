@@ -19,15 +19,7 @@ constexpr const char* kNotReading = "ExaBGP is not reading its API (stopped or o
 }  // namespace
 
 std::string_view to_string(LinkState state) {
-  switch (state) {
-    case LinkState::ok:
-      return "ok";
-    case LinkState::stalled:
-      return "stalled";
-    case LinkState::gone:
-      return "gone";
-  }
-  return "ok";
+  return text::name_of(kLinkStateNames, state, "ok");
 }
 
 BridgeCore::BridgeCore(BridgeOptions options)

@@ -13,6 +13,7 @@
 
 #include "exabgp-bridge/api_message.hpp"
 #include "exabgp-bridge/neighbor_table.hpp"
+#include "sidecar/lib/enum_names.hpp"
 
 namespace bridge {
 
@@ -26,6 +27,8 @@ struct BridgeOptions {
 };
 
 enum class LinkState { ok, stalled, gone };
+inline constexpr text::EnumName<LinkState> kLinkStateNames[] = {
+    {LinkState::ok, "ok"}, {LinkState::stalled, "stalled"}, {LinkState::gone, "gone"}};
 std::string_view to_string(LinkState state);
 
 using NeighborInfo = NeighborState;  // peer, state ("up" | "down" | "connected" | ...), since

@@ -16,65 +16,30 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-struct Named {
-  std::string_view name;
-  int value;
-};
+constexpr text::EnumName<int> kTypes[] = {
+    {1, "A"},      {2, "NS"},    {5, "CNAME"},  {6, "SOA"},   {12, "PTR"},
+    {13, "HINFO"}, {15, "MX"},   {16, "TXT"},   {28, "AAAA"}, {33, "SRV"},
+    {35, "NAPTR"}, {43, "DS"},   {46, "RRSIG"}, {47, "NSEC"}, {48, "DNSKEY"},
+    {52, "TLSA"},  {64, "SVCB"}, {65, "HTTPS"}, {257, "CAA"}, {255, "ANY"}};
 
-constexpr Named kTypes[] = {{"A", 1},      {"NS", 2},     {"CNAME", 5},   {"SOA", 6},
-                            {"PTR", 12},   {"HINFO", 13}, {"MX", 15},     {"TXT", 16},
-                            {"AAAA", 28},  {"SRV", 33},   {"NAPTR", 35},  {"DS", 43},
-                            {"RRSIG", 46}, {"NSEC", 47},  {"DNSKEY", 48}, {"TLSA", 52},
-                            {"SVCB", 64},  {"HTTPS", 65}, {"CAA", 257},   {"ANY", 255}};
-
-constexpr Named kRcodes[] = {{"NOERROR", 0}, {"FORMERR", 1}, {"SERVFAIL", 2}, {"NXDOMAIN", 3},
-                             {"NOTIMP", 4},  {"REFUSED", 5}, {"YXDOMAIN", 6}, {"YXRRSET", 7},
-                             {"NXRRSET", 8}, {"NOTAUTH", 9}, {"NOTZONE", 10}};
+constexpr text::EnumName<int> kRcodes[] = {{0, "NOERROR"},  {1, "FORMERR"}, {2, "SERVFAIL"},
+                                           {3, "NXDOMAIN"}, {4, "NOTIMP"},  {5, "REFUSED"},
+                                           {6, "YXDOMAIN"}, {7, "YXRRSET"}, {8, "NXRRSET"},
+                                           {9, "NOTAUTH"},  {10, "NOTZONE"}};
 
 }  // namespace
 
 std::string_view to_string(Reason reason) {
-  switch (reason) {
-    case Reason::ok:
-      return "ok";
-    case Reason::timeout:
-      return "timeout";
-    case Reason::connection_refused:
-      return "connection_refused";
-    case Reason::network_error:
-      return "network_error";
-    case Reason::servfail:
-      return "servfail";
-    case Reason::refused:
-      return "refused";
-    case Reason::nxdomain:
-      return "nxdomain";
-    case Reason::nodata:
-      return "nodata";
-    case Reason::wrong_answer:
-      return "wrong_answer";
-    case Reason::bad_response:
-      return "bad_response";
-    case Reason::exit_status:
-      return "exit_status";
-    case Reason::slow:
-      return "slow";
-  }
-  return "network_error";
+  return text::name_of(kReasonNames, reason, "network_error");
 }
 
-std::optional<Reason> reason_from_string(std::string_view text) {
-  for (auto r : kAllReasons) {
-    if (to_string(r) == text) return r;
-  }
-  return std::nullopt;
+std::optional<Reason> reason_from_string(std::string_view name) {
+  return text::value_of(kReasonNames, name);
 }
 
 std::optional<std::uint16_t> qtype_from_string(std::string_view name) {
   auto u = upper(name);
-  for (const auto& t : kTypes) {
-    if (t.name == u) return static_cast<std::uint16_t>(t.value);
-  }
+  if (auto known = text::value_of(kTypes, u)) return static_cast<std::uint16_t>(*known);
   // RFC 3597 generic form: TYPE65534.
   if (u.size() > 4 && u.size() <= 9 && u.compare(0, 4, "TYPE") == 0) {
     unsigned v = 0;
@@ -88,25 +53,17 @@ std::optional<std::uint16_t> qtype_from_string(std::string_view name) {
 }
 
 std::string qtype_to_string(std::uint16_t qtype) {
-  for (const auto& t : kTypes) {
-    if (t.value == qtype) return std::string(t.name);
-  }
-  return "TYPE" + std::to_string(qtype);
+  auto name = text::name_of(kTypes, static_cast<int>(qtype), "");
+  return name.empty() ? "TYPE" + std::to_string(qtype) : std::string(name);
 }
 
 std::optional<int> rcode_from_string(std::string_view name) {
-  auto u = upper(name);
-  for (const auto& r : kRcodes) {
-    if (r.name == u) return r.value;
-  }
-  return std::nullopt;
+  return text::value_of(kRcodes, upper(name));
 }
 
 std::string rcode_to_string(int rcode) {
-  for (const auto& r : kRcodes) {
-    if (r.value == rcode) return std::string(r.name);
-  }
-  return "RCODE" + std::to_string(rcode);
+  auto name = text::name_of(kRcodes, rcode, "");
+  return name.empty() ? "RCODE" + std::to_string(rcode) : std::string(name);
 }
 
 std::string hint_for(Reason reason, std::string_view server, std::uint16_t port) {

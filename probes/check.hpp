@@ -1,6 +1,7 @@
 #pragma once
 // What a check is and what it found: plain values shared by the probes, the daemon, the status
 // file and the CLI. No I/O here.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -8,9 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "sidecar/lib/enum_names.hpp"
+
 namespace probes {
 
-// The fixed vocabulary of ../shared/contract.md ("Probe reasons").
+// The fixed vocabulary of probe reasons (the man page lists them).
 enum class Reason {
   ok,
   timeout,
@@ -25,12 +28,28 @@ enum class Reason {
   exit_status,
   slow,  // a DNS reply met every expectation but arrived later than expect.max_rtt_ms
 };
-inline constexpr Reason kAllReasons[] = {
-    Reason::ok,           Reason::timeout,      Reason::connection_refused, Reason::network_error,
-    Reason::servfail,     Reason::refused,      Reason::nxdomain,           Reason::nodata,
-    Reason::wrong_answer, Reason::bad_response, Reason::exit_status,        Reason::slow};
+// Their names, as the status file, the metrics and `probe` spell them.
+inline constexpr text::EnumName<Reason> kReasonNames[] = {
+    {Reason::ok, "ok"},
+    {Reason::timeout, "timeout"},
+    {Reason::connection_refused, "connection_refused"},
+    {Reason::network_error, "network_error"},
+    {Reason::servfail, "servfail"},
+    {Reason::refused, "refused"},
+    {Reason::nxdomain, "nxdomain"},
+    {Reason::nodata, "nodata"},
+    {Reason::wrong_answer, "wrong_answer"},
+    {Reason::bad_response, "bad_response"},
+    {Reason::exit_status, "exit_status"},
+    {Reason::slow, "slow"}};
+// Every reason, in the table's order (the per-reason counters are indexed by it).
+inline constexpr auto kAllReasons = [] {
+  std::array<Reason, std::size(kReasonNames)> all{};
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = kReasonNames[i].value;
+  return all;
+}();
 std::string_view to_string(Reason reason);
-std::optional<Reason> reason_from_string(std::string_view text);
+std::optional<Reason> reason_from_string(std::string_view name);
 
 // DNS record types by name ("A", "AAAA", "SOA", "NS", "TXT", "PTR", "CNAME", "MX", ...).
 std::optional<std::uint16_t> qtype_from_string(std::string_view name);

@@ -1,9 +1,9 @@
 """The BGP side of labkit: a GoBGP router that receives the anycast routes, and ExaBGP speakers
 (one per anycast node) whose `process` child is the program under test.
 
-Everything listens on loopback only. See ../../shared/lab-notes.md for why the settings are what
-they are (passive router, 127/8 next-hops dropped by GoBGP, hold time 9 s, ExaBGP in the
-foreground without its CLI FIFOs).
+Everything listens on loopback only. The settings were verified against the real programs: a
+passive router, 127/8 next-hops dropped by GoBGP, hold time 9 s, ExaBGP in the
+foreground without its CLI FIFOs.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .common import OwnsProc, Proc, free_port, run, wait_until, which
+from .common import OwnsProc, Proc, free_port, pid_alive, run, wait_until, which
 
 # apipb.PeerState.SessionState; protobuf JSON omits the zero value, hence the default "unknown".
 _SESSION_STATES = {0: "unknown", 1: "idle", 2: "connect", 3: "active", 4: "opensent",
@@ -139,13 +139,9 @@ class GoBGP(OwnsProc):
         self.write_config()
         self.proc.start()
 
-        def ready():
-            if not self.proc.running():
-                raise RuntimeError(f"gobgpd exited at start; see {self.proc.log_path}:\n"
-                                   + self.proc.log()[-2000:])
-            return self.api_answers()
         try:
-            wait_until(ready, timeout, f"gobgpd API on 127.0.0.1:{self.api_port}")
+            self.wait_started("gobgpd", self.api_answers, timeout,
+                                f"gobgpd API on 127.0.0.1:{self.api_port}")
         except RuntimeError:
             self.proc.kill()
             raise
@@ -425,7 +421,7 @@ class ExaBGP:
         deadline = time.monotonic() + timeout
         while leftovers and time.monotonic() < deadline:
             time.sleep(0.05)
-            leftovers = [p for p in leftovers if _alive(p)]
+            leftovers = [p for p in leftovers if pid_alive(p)]
         for pid in leftovers:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -457,10 +453,3 @@ def _start_time(pid: int) -> Optional[str]:
     except (OSError, IndexError):
         return None
 
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False

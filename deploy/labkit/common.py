@@ -227,6 +227,26 @@ class OwnsProc:
     def log(self) -> str:
         return self.proc.log()
 
+    def wait_started(self, program: str, answers: Callable[[], bool], timeout: float,
+                       what: str) -> None:
+        """Polls answers() until it is true; a process that has exited meanwhile is named, with
+        the tail of its log, in the error at the deadline."""
+        def ready():
+            if not self.proc.running():
+                raise RuntimeError(f"{program} exited at start; see {self.proc.log_path}:\n"
+                                   + self.proc.log()[-2000:])
+            return answers()
+        wait_until(ready, timeout, what)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether the process runs (a zombie, exited but not reaped, does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
 
 def rss_kib(pid: int) -> int:
     """Resident set size of pid in KiB (from /proc)."""

@@ -1,7 +1,6 @@
 """The data-plane lab: a client, a forwarding router and anycast nodes in network namespaces.
 
-What clients see, not what a RIB says (recipe verified in ../../shared/lab-notes.md, "A data
-plane"):
+What clients see, not what a RIB says (a recipe verified by hand before it was written here):
 
   client ns  198.51.100.10 --veth-- router ns (BIRD 2, ECMP into its kernel FIB)
                                       |-- veth 203.0.113.4k+1/30 -- node k ns:
@@ -231,12 +230,8 @@ class Bird(OwnsProc):
         self.write_config()
         self.proc.start()
 
-        def ready():
-            if not self.proc.running():
-                raise RuntimeError(f"bird exited at start; see {self.proc.log_path}:\n"
-                                   + self.proc.log()[-2000:])
-            return self.birdc("show", "status").returncode == 0
-        wait_until(ready, timeout, f"bird control socket {self.ctl}")
+        self.wait_started("bird", lambda: self.birdc("show", "status").returncode == 0, timeout,
+                            f"bird control socket {self.ctl}")
         return self
 
     def peer_asn(self, addr: str) -> Optional[int]:

@@ -1,5 +1,5 @@
 """The sidecar's side of labkit: writing its configuration, reading its status file, running its
-commands. Everything goes through the operator contract (../shared/contract.md)."""
+commands. Everything goes through the operator contract (deploy/man/, README.md)."""
 from __future__ import annotations
 
 import json

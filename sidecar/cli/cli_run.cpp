@@ -15,6 +15,7 @@
 #include "sidecar/cli/cli_util.hpp"
 #include "sidecar/config/config.hpp"
 #include "sidecar/daemon/daemon.hpp"
+#include "sidecar/lib/limits.hpp"
 #include "sidecar/lib/log.hpp"
 #include "sidecar/lib/printable.hpp"
 #include "sidecar/lib/regular_file.hpp"
@@ -74,7 +75,7 @@ int run_daemon_command(const std::vector<std::string>& args) {
     std::signal(SIGPIPE, SIG_IGN);
     log::init_nonblocking_stderr();
     Config fallback;
-    auto file = read_regular_file(config_path, 4 * 1024 * 1024);
+    auto file = read_regular_file(config_path, kMaxConfigBytes);
     fallback.status_file = best_effort_status_file(file.text.value_or(""));
     return run_daemon(config_path, std::move(fallback), std::move(result.problems));
   }

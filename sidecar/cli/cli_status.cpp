@@ -9,6 +9,7 @@
 #include "sidecar/config/config.hpp"
 #include "sidecar/lib/clock.hpp"
 #include "sidecar/lib/json_text.hpp"
+#include "sidecar/lib/limits.hpp"
 #include "sidecar/lib/printable.hpp"
 #include "sidecar/lib/regular_file.hpp"
 #include "sidecar/status/status_reader.hpp"
@@ -63,7 +64,7 @@ int run_status_command(const std::vector<std::string>& args) {
     status_path = *sf;
   } else {
     auto config_path = a.value("--config").value_or(kDefaultConfig);
-    auto config_text = read_regular_file(config_path, 4 * 1024 * 1024);
+    auto config_text = read_regular_file(config_path, kMaxConfigBytes);
     if (!config_text.text)
       return unknown(as_json, config_text.error + " (or pass --status-file FILE)");
     auto loaded = parse_config(*config_text.text);
@@ -84,7 +85,7 @@ int run_status_command(const std::vector<std::string>& args) {
   const auto shown = text::printable(status_path, 300);
   // Bounded and non-blocking: a status file is a few KiB; a FIFO, a huge or a deeply nested file
   // is not ours.
-  auto text = read_regular_file(status_path, kMaxStatusBytes);
+  auto text = read_regular_file(status_path, kMaxStatusFileBytes);
   if (!text.text) {
     return unknown(as_json, text.error +
                                 ": is anycast-sidecar running (as ExaBGP's process "

@@ -11,6 +11,8 @@
 
 #include "sidecar/config/config_names.hpp"
 #include "sidecar/config/config_sections.hpp"
+#include "sidecar/lib/limits.hpp"
+#include "sidecar/lib/log.hpp"
 #include "sidecar/lib/printable.hpp"
 #include "sidecar/lib/regular_file.hpp"
 
@@ -232,9 +234,11 @@ ConfigResult parse_config(std::string_view text) {
   c.string(root, "status_file", "", &config.status_file);
   c.string(root, "metrics_file", "", &config.metrics_file, true);
   if (c.string(root, "log_level", "", &config.log_level)) {
-    static const std::set<std::string> levels = {"debug", "info", "notice", "warning", "error"};
-    if (!levels.count(config.log_level)) {
-      c.add("log_level", "must be one of debug, info, notice, warning, error");
+    if (log::Level level; !log::parse_level(config.log_level, &level)) {
+      std::string names;
+      for (const auto& [value, name] : log::kLevelNames)
+        names += (names.empty() ? "" : ", ") + std::string(name);
+      c.add("log_level", "must be one of " + names);
     }
   }
   if (auto* e = c.object(root, "exabgp", "")) parse_exabgp(c, *e, &config);
@@ -247,7 +251,7 @@ ConfigResult parse_config(std::string_view text) {
 
 ConfigResult load_config_file(const std::string& path) {
   // Configurations are small; a huge file is a mistake, not something to load whole.
-  auto file = read_regular_file(path, 4 * 1024 * 1024);
+  auto file = read_regular_file(path, kMaxConfigBytes);
   if (!file.text) {
     ConfigResult r;
     r.problems.push_back(file.error);

@@ -28,12 +28,12 @@
 #include "sidecar/daemon/status_publisher.hpp"
 #include "sidecar/daemon/watch_hub.hpp"
 #include "sidecar/lib/exception_text.hpp"
+#include "sidecar/lib/limits.hpp"
 #include "sidecar/lib/log.hpp"
 #include "sidecar/lib/regular_file.hpp"
 #include "sidecar/lib/version.hpp"
 #include "sidecar/policy/reload_plan.hpp"
 #include "sidecar/status/previous_routes.hpp"
-#include "sidecar/status/status_reader.hpp"
 
 namespace sidecar {
 namespace {
@@ -74,10 +74,10 @@ class Daemon {
         config_error_(std::move(config_error)),
         bridge_(io, bridge_options(config_.exabgp)),
         prober_(io, prober_options()),
-        watch_hub_(ctx_),
         ctx_{io, bridge_, prober_,
              [this](const char* task, awaitable<void> c) { spawn(task, std::move(c)); },
              [this] { status_.changed(); }},
+        watch_hub_(ctx_),
         status_(ctx_, config_, services_, config_error_),
         signals_(io, SIGTERM, SIGINT, SIGHUP),
         refresh_timer_(io) {
@@ -140,7 +140,7 @@ class Daemon {
   // child's routes). Routes still configured are left as ExaBGP holds them: their service
   // decides (hitless restart, see routed_state).
   void withdraw_stale_routes() {
-    auto file = read_regular_file(config_.status_file, kMaxStatusBytes);
+    auto file = read_regular_file(config_.status_file, kMaxStatusFileBytes);
     if (!file.text) return;  // first start, or unreadable: nothing known to clean up
     auto previous = announced_in_status(*file.text);
     if (previous.dropped > 0) {
@@ -352,9 +352,11 @@ class Daemon {
   std::vector<std::string> config_error_;
   bridge::Bridge bridge_;
   probes::DnsProber prober_;
-  WatchHub watch_hub_;  // before services_: their watches unsubscribe from it
-  std::vector<std::shared_ptr<ServiceRunner>> services_;
+  // Construction order matters: the hub holds the context, and the services' watches
+  // unsubscribe from the hub when they go, so context, hub, services, in that order.
   DaemonContext ctx_;
+  WatchHub watch_hub_;
+  std::vector<std::shared_ptr<ServiceRunner>> services_;
   StatusPublisher status_;
   asio::signal_set signals_;
   asio::steady_timer refresh_timer_;

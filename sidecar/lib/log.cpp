@@ -1,4 +1,5 @@
 #include "sidecar/lib/log.hpp"
+#include "sidecar/lib/enum_names.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -48,29 +49,13 @@ void append_value(std::string& out, std::string_view value) {
 }  // namespace
 
 std::string_view to_string(Level level) {
-  switch (level) {
-    case Level::debug:
-      return "debug";
-    case Level::info:
-      return "info";
-    case Level::notice:
-      return "notice";
-    case Level::warning:
-      return "warning";
-    case Level::error:
-      return "error";
-  }
-  return "info";
+  return text::name_of(kLevelNames, level, "info");
 }
 
-bool parse_level(std::string_view text, Level* out) {
-  for (Level l : {Level::debug, Level::info, Level::notice, Level::warning, Level::error}) {
-    if (text == to_string(l)) {
-      *out = l;
-      return true;
-    }
-  }
-  return false;
+bool parse_level(std::string_view name, Level* out) {
+  auto level = text::value_of(kLevelNames, name);
+  if (level) *out = *level;
+  return level.has_value();
 }
 
 void set_level(Level level) {

@@ -9,11 +9,19 @@
 #include <string_view>
 #include <utility>
 
+#include "sidecar/lib/enum_names.hpp"
+
 namespace sidecar::log {
 
 enum class Level { debug, info, notice, warning, error };
+// The names, as the configuration's log_level and every log line spell them.
+inline constexpr text::EnumName<Level> kLevelNames[] = {{Level::debug, "debug"},
+                                                        {Level::info, "info"},
+                                                        {Level::notice, "notice"},
+                                                        {Level::warning, "warning"},
+                                                        {Level::error, "error"}};
 std::string_view to_string(Level level);
-bool parse_level(std::string_view text, Level* out);
+bool parse_level(std::string_view name, Level* out);
 
 void set_level(Level level);
 bool enabled(Level level);

@@ -3,19 +3,7 @@
 namespace sidecar {
 
 std::string_view to_string(Desired desired) {
-  switch (desired) {
-    case Desired::none:
-      return "none";
-    case Desired::announce:
-      return "announce";
-    case Desired::announce_down:
-      return "announce-down";
-    case Desired::withdraw:
-      return "withdraw";
-    case Desired::announce_degraded:
-      return "announce-degraded";
-  }
-  return "none";
+  return text::name_of(kDesiredNames, desired, "none");
 }
 
 namespace {

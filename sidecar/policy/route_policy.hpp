@@ -4,12 +4,18 @@
 #include <vector>
 
 #include "sidecar/config/config.hpp"
+#include "sidecar/lib/enum_names.hpp"
 #include "sidecar/policy/state_machine.hpp"
 
 namespace sidecar {
 
 enum class Desired { none, announce, announce_down, withdraw, announce_degraded };
-// "announce" | "announce-down" | "withdraw" | "none" | "announce-degraded"
+inline constexpr text::EnumName<Desired> kDesiredNames[] = {
+    {Desired::none, "none"},
+    {Desired::announce, "announce"},
+    {Desired::announce_down, "announce-down"},
+    {Desired::withdraw, "withdraw"},
+    {Desired::announce_degraded, "announce-degraded"}};
 std::string_view to_string(Desired desired);
 
 struct RouteCommand {

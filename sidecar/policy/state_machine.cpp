@@ -16,23 +16,7 @@ std::string failures(int n, const std::string& why) {
 }  // namespace
 
 std::string_view to_string(ServiceState state) {
-  switch (state) {
-    case ServiceState::init:
-      return "init";
-    case ServiceState::rising:
-      return "rising";
-    case ServiceState::up:
-      return "up";
-    case ServiceState::falling:
-      return "falling";
-    case ServiceState::down:
-      return "down";
-    case ServiceState::disabled:
-      return "disabled";
-    case ServiceState::degraded:
-      return "degraded";
-  }
-  return "init";
+  return text::name_of(kServiceStateNames, state, "init");
 }
 
 bool wants_fast_interval(ServiceState state) {

@@ -17,10 +17,19 @@
 #include <string_view>
 
 #include "sidecar/lib/clock.hpp"
+#include "sidecar/lib/enum_names.hpp"
 
 namespace sidecar {
 
 enum class ServiceState { init, rising, up, falling, down, disabled, degraded };
+inline constexpr text::EnumName<ServiceState> kServiceStateNames[] = {
+    {ServiceState::init, "init"},
+    {ServiceState::rising, "rising"},
+    {ServiceState::up, "up"},
+    {ServiceState::falling, "falling"},
+    {ServiceState::down, "down"},
+    {ServiceState::disabled, "disabled"},
+    {ServiceState::degraded, "degraded"}};
 std::string_view to_string(ServiceState state);
 
 struct MachineParams {

@@ -182,8 +182,8 @@ std::size_t json_depth(std::string_view text, std::size_t limit) {
 
 StatusDocument parse_status_text(std::string_view text) {
   StatusDocument out;
-  if (text.size() > kMaxStatusBytes) {
-    out.error = "larger than " + std::to_string(kMaxStatusBytes / (1024 * 1024)) + " MiB";
+  if (text.size() > kMaxStatusFileBytes) {
+    out.error = "larger than " + std::to_string(kMaxStatusFileBytes / (1024 * 1024)) + " MiB";
     return out;
   }
   if (json_depth(text, kMaxStatusDepth) > kMaxStatusDepth) {
@@ -202,7 +202,7 @@ StatusDocument parse_status_text(std::string_view text) {
 }
 
 StatusDocument read_status_file(const std::string& path) {
-  auto file = read_regular_file(path, kMaxStatusBytes);
+  auto file = read_regular_file(path, kMaxStatusFileBytes);
   if (!file.text) return {json(), file.error};
   return parse_status_text(*file.text);
 }

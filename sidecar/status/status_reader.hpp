@@ -2,7 +2,7 @@
 // The one reader of the status file, for everyone who reads it back: `status`, `maintenance
 // --wait`, and the daemon at start (the previous instance's routes). Anyone who can write the
 // file controls its bytes, so reading is bounded before anything else happens:
-//   - size: at most kMaxStatusBytes, refused beyond (never loaded);
+//   - size: at most kMaxStatusFileBytes, refused beyond (never loaded);
 //   - depth: the nesting is counted on the raw text before parsing and refused past
 //     kMaxStatusDepth, so no recursive walk (copy, dump, destructor) ever meets a deep value;
 //   - shape: schema 1 and every field a reader uses of the type the daemon writes
@@ -16,9 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sidecar/lib/limits.hpp"
+
 namespace sidecar {
 
-inline constexpr std::size_t kMaxStatusBytes = 16 * 1024 * 1024;  // a 1,000-service node: ~3 MB
 // The daemon writes 4 levels (services[].checks[] objects); 32 leaves room for added detail.
 inline constexpr std::size_t kMaxStatusDepth = 32;
 

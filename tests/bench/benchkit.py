@@ -1,13 +1,11 @@
-"""Measuring tools shared by tests/bench/run: the router's RIB as a timestamped stream, CPU and RSS
-of a process tree from /proc, percentiles, and the two checkers under comparison (ours and
-ExaBGP's own healthcheck) started the same way on one anycast node. Standard library only.
+"""Measuring tools of tests/bench/run: CPU and RSS of a process tree from /proc, percentiles, and
+the two checkers under comparison (ours and ExaBGP's own healthcheck) started the same way on one
+anycast node. The router's RIB as a timestamped stream is labkit.gobgp_stream's (the e2e tests
+use it too). Standard library only.
 """
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Optional
@@ -15,7 +13,7 @@ from typing import Optional
 from labkit import sidecar as sc
 from labkit.bgp import ExaBGP
 from labkit.common import rss_kib, which  # noqa: F401 (rss_kib: used as benchkit.rss_kib)
-from labkit.resolvers import HEALTH_ADDR, dns_query
+from labkit.resolvers import HEALTH_ADDR
 
 PREFIX = "192.0.2.53/32"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -38,59 +36,6 @@ def ms3(value):
     return "-" if value is None else f"{value * 1000:.2f}"
 
 
-class RibWatch:
-    """`gobgp monitor global rib -j` in the background: every update for one prefix, stamped with
-    time.monotonic() (and time.time()) when the line arrives. Polling `gobgp global rib` costs
-    about 30 ms per call, the stream well under one."""
-
-    def __init__(self, router, prefix=PREFIX):
-        self.prefix = prefix
-        self.present = False
-        self.events: list[tuple[float, float, bool]] = []  # (monotonic, unix, present)
-        self._cv = threading.Condition()
-        self.proc = subprocess.Popen(
-            [which("gobgp"), "-u", "127.0.0.1", "-p", str(router.api_port), "monitor", "global",
-             "rib", "-j", "--current"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            mono, unix = time.monotonic(), time.time()
-            try:
-                paths = json.loads(line)
-            except ValueError:
-                continue
-            for p in paths if isinstance(paths, list) else []:
-                if p.get("nlri", {}).get("prefix") != self.prefix:
-                    continue
-                present = not p.get("withdrawal", False)
-                with self._cv:
-                    if present != self.present:
-                        self.present = present
-                        self.events.append((mono, unix, present))
-                        self._cv.notify_all()
-
-    def wait(self, present: bool, after: float, timeout: float):
-        """(monotonic, unix) of the first change to `present` at or after `after`; None on timeout."""
-        deadline = time.monotonic() + timeout
-        with self._cv:
-            while True:
-                for mono, unix, state in self.events:
-                    if state == present and mono >= after:
-                        return mono, unix
-                if self.present == present and self.events and self.events[-1][0] < after:
-                    return self.events[-1][0], self.events[-1][1]  # already there before `after`
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return None
-                self._cv.wait(left)
-
-    def stop(self):
-        self.proc.kill()
-        self.proc.wait()
-
-
 def cpu_seconds(pid: int) -> float:
     """utime + stime of pid plus everything it has reaped (cutime + cstime): the whole tree as
     long as the checker waits for what it spawns (both do)."""
@@ -105,17 +50,6 @@ def cpu_seconds(pid: int) -> float:
     except (OSError, ValueError, IndexError):
         pass
     return own + sum(int(x) for x in fields[13:15]) / CLK_TCK
-
-
-def wait_answering(resolver, timeout: float = 10.0) -> float:
-    """Tight poll (2 ms) until the resolver answers; returns the monotonic time of the answer."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if dns_query(resolver.addr, resolver.port, timeout=0.05) is not None:
-            return time.monotonic()
-        time.sleep(0.002)
-    raise TimeoutError(f"{resolver!r} did not answer within {timeout:.0f} s; see its log "
-                       f"{resolver.proc.log_path}")
 
 
 def dig_command(port: int, dig_time_s: int = 1, counter: Optional[Path] = None) -> str:

@@ -1,8 +1,12 @@
-"""Common ground for the end-to-end tests: imports labkit, a TestCase that stops what it starts.
+"""Common ground for the end-to-end tests: labkit made importable, a TestCase that stops what it
+starts and removes its work folder when the test passed.
 
-Each tests/e2e/test_*.py is one ctest (see tests/CMakeLists.txt) and runs with unittest.
+Each tests/e2e/test_*.py is one ctest (see tests/CMakeLists.txt), runs with unittest and imports
+this module first: it is the one place that puts deploy/ (labkit, shared with deploy/lab) on
+sys.path, so a test then writes `from labkit import ...` like any import.
 """
 import os
+import shutil
 import sys
 import unittest
 from pathlib import Path
@@ -13,28 +17,58 @@ from labkit import common  # noqa: E402,F401
 from labkit.common import make_workdir, wait_until, sidecar_bin, run, rss_kib  # noqa: E402,F401
 
 
+def finish_workdir(path, failed):
+    """A passing test's folder is removed; a failing test's stays for a look, its path printed.
+    ACS_KEEP_LOGS=1 keeps every folder."""
+    if failed or os.environ.get("ACS_KEEP_LOGS"):
+        print(f"logs kept in {path}", file=sys.stderr)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class TestCase(unittest.TestCase):
-    """Gives each test a work folder and stops every started process at the end, pass or fail."""
+    """Gives each test a work folder and stops every started process at the end, pass or fail;
+    the folder goes when the test passed (finish_workdir)."""
 
     def setUp(self):
+        type(self)._class_ran = True
         self.workdir = make_workdir(f"acs-{self.id().split('.')[-1]}-")
         self._procs = []
+        # A cleanup, not tearDown: it also runs when a subclass's setUp fails after starting things.
+        self.addCleanup(self._clean_up)
 
     def own(self, proc):
         """Registers a labkit process (or anything with .stop()) to be stopped after the test."""
         self._procs.append(proc)
         return proc
 
-    def tearDown(self):
+    def _clean_up(self):
         for proc in reversed(self._procs):
             try:
                 proc.stop()
             except Exception as exc:  # keep stopping the others
                 print(f"cleanup of {proc!r} failed: {exc}", file=sys.stderr)
-        failed = any(err for _, err in getattr(self._outcome, "errors", []) if err) if hasattr(
-            self, "_outcome") else False
-        if failed or os.environ.get("ACS_KEEP_LOGS"):
-            print(f"logs kept in {self.workdir}", file=sys.stderr)
+        failed = self._failed()
+        if failed:
+            type(self)._class_failed = True
+        finish_workdir(self.workdir, failed)
+
+    def _failed(self):
+        """Whether the test body, setUp or tearDown failed so far: the result's own record (the
+        outcome's `success` flag reads True inside a cleanup, which unittest runs as a part of its
+        own)."""
+        result = self._outcome.result
+        return any(getattr(test, "test_case", test) is self  # a failed subTest names its test
+                   for test, _ in result.failures + result.errors)
+
+    @classmethod
+    def class_workdir(cls, prefix):
+        """A folder the tests of a class share (made in setUpClass): removed after tearDownClass
+        when every test of the class passed, kept and printed when one failed or setUpClass did."""
+        path = make_workdir(prefix)
+        cls._class_ran, cls._class_failed = False, False
+        cls.addClassCleanup(lambda: finish_workdir(path, cls._class_failed or not cls._class_ran))
+        return path
 
 
 def main():

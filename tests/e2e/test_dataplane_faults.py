@@ -1,4 +1,4 @@
-"""Issue 11, what each fault costs clients: on the data plane (client, BIRD 2 ECMP router, three
+"""What each fault costs clients: on the data plane (client, BIRD 2 ECMP router, three
 nodes in network namespaces), a load of 1,000 queries/s runs while one fault is injected at 2 s.
 For every fault class the queries not answered in time are counted, and asserted to fall inside
 the window the configured schedule allows (interval 1000 / fast 200 / timeout 500 / fall 3:
@@ -7,7 +7,7 @@ labkit.dataplane.fault_bound_s) and to stay under that fault's expected figure, 
 One lab serves every fault; each case is fixed, and the lab seen whole again, before the next.
 
 Today's behaviour, measured and asserted as it is (each a constant in EXPECTED_MAX_BAD, to
-tighten when the hitless-restart issue lands):
+tighten as the product improves):
   recursion-broken degrades the node (the lab's recursion check is on_failure "degrade"): its
   path stays at the router with MED 1000 while the FIB drops it, so the clients' cost is the
   same window as a withdraw's (asserted: the path in the RIB, not in the FIB);

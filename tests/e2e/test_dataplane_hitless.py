@@ -1,9 +1,9 @@
-"""Issue 14 on the data plane (client, BIRD 2 ECMP router, three nodes in network namespaces):
+"""Hitless restarts on the data plane (client, BIRD 2 ECMP router, three nodes in network namespaces):
 restarts of the sidecar alone cost no query and no path, measured as client queries through the
 anycast address at 1,000 queries/s while a watcher reads the router every 10 ms (BIRD's RIB on
 its control socket and the kernel FIB over netlink, labkit/routerwatch.py).
 
-- node 1's sidecar SIGKILLed ACS_HITLESS_KILLS times in a row (3 in CI, 10 for the issue's full
+- node 1's sidecar SIGKILLed ACS_HITLESS_KILLS times in a row (3 in CI, 10 for a full
   run), each new instance up (new pid in the status file, state up) before the next kill: no
   query lost, node 1's path never missing. Negative control: the same kill with
   `exabgp.hitless_restart: false` in the new instance's configuration (RISING withdraws, the 0.1
@@ -91,7 +91,7 @@ class HitlessOnTheDataPlane(e2e.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = e2e.make_workdir("acs-dataplane-hitless-")
+        cls.dir = cls.class_workdir("acs-dataplane-hitless-")
         cls.dp = Lab(cls.dir, sidecar_bin=sidecar_bin(), **SCHEDULE)
         cls.dp.__enter__()
         # Every start of each node's child so far, for ExaBGP's respawn limit (one per ExaBGP).

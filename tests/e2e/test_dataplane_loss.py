@@ -1,4 +1,4 @@
-"""Issue 16: the faster detection of a dead resolver does not weaken the hysteresis against
+"""The faster detection of a dead resolver does not weaken the hysteresis against
 transient loss. On the data plane (network namespaces, BIRD ECMP, three nodes), node 1 loses 2%
 of the UDP packets to port 53 at random (nf_tables numgen, inside its namespace: its own probes
 and the clients' queries alike) for a window with the contract's default schedule (interval
@@ -6,7 +6,7 @@ and the clients' queries alike) for a window with the contract's default schedul
 timeout, a soft failure, judged at fast_interval_ms exactly as before; only connection_refused
 is confirmed faster.
 
-Window: 30 s in CI; ACS_LOSS_SECONDS=120 for the full 120 s of the issue.
+Window: 30 s in CI; ACS_LOSS_SECONDS=120 for a full 120 s run.
 Negative control (always run): 60% loss on the same node withdraws it within 20 s.
 About 75 s in CI. Skips, saying why, where network namespaces cannot be made."""
 import os

@@ -1,4 +1,4 @@
-"""Issue 16, detection: with the contract's default schedule (interval 1000, fast 200, rise 3,
+"""Detection of a killed resolver: with the contract's default schedule (interval 1000, fast 200, rise 3,
 fall 3) a SIGKILLed Unbound's route leaves a real GoBGP router within 250 ms, through a real
 ExaBGP 4.2: the sidecar's kept TCP connection to Unbound ("watch") is closed by the kernel with
 the process, its refused reconnect runs the round at once, and the refusals are confirmed
@@ -9,20 +9,16 @@ fast_interval_ms (the old schedule) takes longer than the bound every time: at l
 (fall - 1) x fast = 400 ms. And a resolver that does not serve TCP (Unbound do-tcp: no) gets its
 watch disabled with one notice line, no withdraw, no probe storm.
 
-Timing is read from `gobgp monitor global rib -j` (tests/bench/benchkit.py's RibWatch). Each kill
+Timing is read from `gobgp monitor global rib -j` (labkit.gobgp_stream.RibWatch). Each kill
 lands at a random phase of the probe interval. About 45 s."""
 import random
-import sys
 import time
-from pathlib import Path
 
 import e2e
 from e2e import wait_until
 from labkit import sidecar as sc
-from labkit.resolvers import Unbound
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import benchkit  # noqa: E402
+from labkit.gobgp_stream import RibWatch
+from labkit.resolvers import Unbound, wait_answering
 
 BOUND_S = 0.250
 DEFAULTS = dict(interval_ms=1000, fast_interval_ms=200, timeout_ms=500, rise=3, fall=3,
@@ -41,15 +37,13 @@ class NoTcpUnbound(Unbound):
 
 
 class Detection(e2e.NodeTestCase):
-    PREFIX = benchkit.PREFIX
-
     def node(self, watch=True, **extra):
         check = sc.dns_check(self.resolver.port)
         if not watch:
             check["watch"] = False
         svc = sc.service(checks=[check], routes=[sc.route(self.PREFIX)], **DEFAULTS, **extra)
         self.start_node([svc])
-        self.rib = benchkit.RibWatch(self.router, self.PREFIX)
+        self.rib = RibWatch(self.router, self.PREFIX)
         self.own(self.rib)
 
     def kill_trials(self, n):
@@ -64,7 +58,7 @@ class Detection(e2e.NodeTestCase):
             self.assertIsNotNone(gone, "route never withdrawn after SIGKILL")
             took.append(gone[0] - t0)
             self.resolver.proc.start()
-            back_at = benchkit.wait_answering(self.resolver)
+            back_at = wait_answering(self.resolver)
             self.assertIsNotNone(self.rib.wait(True, back_at, 10), "route not back")
         return took
 

@@ -14,6 +14,7 @@ import e2e
 from e2e import run, wait_until
 from labkit import sidecar as sc
 from labkit.bgp import selected_release, which
+from labkit.common import pid_alive
 
 
 def expected_release() -> str:
@@ -22,14 +23,6 @@ def expected_release() -> str:
         return release
     out = run([which("exabgp"), "--version"])
     return re.search(r"ExaBGP : (\S+)", out.stdout + out.stderr).group(1)
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 class ExaBGPRelease(e2e.NodeTestCase):
@@ -68,7 +61,7 @@ class ExaBGPRelease(e2e.NodeTestCase):
         self.exabgp.stop()
         wait_until(lambda: "exabgp_shutdown" in self.exabgp.child_stderr(), 5,
                    "the sidecar's log line for ExaBGP's shutdown notification")
-        wait_until(lambda: not alive(pid), 5, f"sidecar {pid} to exit")
+        wait_until(lambda: not pid_alive(pid), 5, f"sidecar {pid} to exit")
         print(f"ExaBGP {want}: shutdown notification read, sidecar {pid} gone "
               f"{time.monotonic() - t0:.2f} s after SIGTERM to ExaBGP")
 

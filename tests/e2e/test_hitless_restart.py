@@ -1,4 +1,4 @@
-"""Issue 14: a restart of the sidecar alone (an upgrade of our binary, a crash: ExaBGP respawns
+"""A restart of the sidecar alone (an upgrade of our binary, a crash: ExaBGP respawns
 it) never withdraws a healthy node's route, with real Unbound, ExaBGP 4.2 and GoBGP whose RIB a
 poller reads continuously; a route the new configuration lacks is withdrawn at the new start.
 
@@ -16,7 +16,7 @@ from e2e import wait_until
 from labkit import sidecar as sc
 
 # ExaBGP 4.2 gives up after more than 5 child deaths within 64 s: CI kills 4 times in a row;
-# ACS_HITLESS_KILLS=10 spaces 10 kills 16 s apart (the issue's full run, about 3 minutes).
+# ACS_HITLESS_KILLS=10 spaces 10 kills 16 s apart (a full run, about 3 minutes).
 KILLS = int(os.environ.get("ACS_HITLESS_KILLS", "4"))
 SPACING_S = 16.0 if KILLS > 4 else 1.0
 

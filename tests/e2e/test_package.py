@@ -1,4 +1,4 @@
-"""Issue 15: the Debian package, checked by the tools Debian and operators use on it.
+"""The Debian package, checked by the tools Debian and operators use on it.
 
 - `cpack -G DEB` from the build under test (output in the test's work folder);
 - lintian (with -I --pedantic): no tag at all except the ones explained in LINTIAN_EXPLAINED;

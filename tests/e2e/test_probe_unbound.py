@@ -1,4 +1,4 @@
-"""Issue 3: `anycast-sidecar probe` names the root cause of each failure of a real Unbound on
+"""`anycast-sidecar probe` names the root cause of each failure of a real Unbound on
 loopback (healthy, killed, stopped, recursion broken, refusing, nxdomain, wrong answer, nodata),
 over UDP and TCP, IPv4 and IPv6, with the contract's exit codes.
 
@@ -11,7 +11,7 @@ import e2e
 from e2e import run, sidecar_bin
 
 DEADLINE_MS = 300
-SLACK_MS = 50  # the issue's bound: a hung resolver is reported within the deadline + 50 ms
+SLACK_MS = 50  # the bound: a hung resolver is reported within the deadline + 50 ms
 
 
 def where(resolver):
@@ -63,7 +63,7 @@ class ProbeCases:
         self.assertEqual(summary["sent"], len(attempts), context)
         return attempts, summary, context
 
-    # --- the scenarios of the issue ---
+    # --- the failure scenarios ---
     def test_healthy(self):
         r = self.start_resolver()
         for transport in ("udp", "tcp"):

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -18,12 +19,21 @@
 
 namespace {
 
+void remove_maintenance_file();
+
 const std::string& maintenance_path() {
   // tmpfs when there is one: the reader is what is under test, not the disk.
   static const std::string path =
       std::string(::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp") + "/acs_fuzz_maint_" +
       std::to_string(::getpid());
+  // Removed when the run ends normally (registered after `path`, so it runs before `path` is
+  // destroyed); a crash leaves it beside the crash's artifact.
+  [[maybe_unused]] static const int at_exit = std::atexit(remove_maintenance_file);
   return path;
+}
+
+void remove_maintenance_file() {
+  ::unlink(maintenance_path().c_str());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "fixtures/status_snapshot.hpp"
 #include "sidecar/status/status_model.hpp"
 
 namespace {
@@ -13,47 +14,20 @@ namespace {
 using sidecar::Desired;
 using sidecar::ServiceState;
 
+// The node of fixtures::node_up with ExaBGP's counters, an exec check and an IPv6 route as well.
 sidecar::StatusSnapshot healthy() {
-  sidecar::StatusSnapshot s;
-  s.version = "0.1.0";
-  s.pid = 1234;
-  s.started_unix = 1795339536.0;
-  s.updated_unix = 1795339599.4;
-  s.seq = 812;
-  s.exabgp.state = bridge::LinkState::ok;
-  s.exabgp.last_ack_unix = 1795339598.9;
-  s.exabgp.neighbors.push_back({"127.0.0.2", "up", 1795339540.1});
+  auto s = fixtures::node_up();
   s.exabgp.counters.commands_written = 14;
   s.exabgp.counters.acks_done = 14;
-  sidecar::ServiceView svc;
-  svc.name = "resolver";
-  svc.state = ServiceState::up;
-  svc.since_unix = 1795339541.0;
-  sidecar::CheckView ch;
-  ch.name = "local-zone";
-  ch.type = "dns";
-  ch.server = "127.0.0.1";
-  ch.port = 53;
-  ch.qname = "probe.health.example.";
-  ch.qtype = "A";
-  ch.transport = "udp";
-  probes::CheckResult r;
-  r.ok = true;
-  r.reason = probes::Reason::ok;
-  r.rtt_ms = 0.21;
-  ch.last = r;
-  svc.checks.push_back(ch);
+  auto& svc = s.services[0];
   sidecar::CheckView ex;
   ex.name = "exec-1";
   ex.type = "exec";
   ex.command = {"/bin/true"};
-  ex.last = r;
+  ex.last = svc.checks[0].last;
   svc.checks.push_back(ex);
-  svc.routes.push_back({"192.0.2.53/32", "self", Desired::announce, true, false, "", {}});
   svc.routes.push_back({"2001:db8::53/128", "self", Desired::announce, true, false, "", {}});
-  svc.probes_by_reason[0] = 57;
   svc.transitions_total = 2;
-  s.services.push_back(svc);
   return s;
 }
 

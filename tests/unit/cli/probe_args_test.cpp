@@ -138,7 +138,7 @@ TEST_CASE("arbitrary argument soup is parsed or refused, never thrown") {
   }
 }
 
-TEST_CASE("probe: non-UTF-8 or unusable names and answers are usage errors (issue 12)") {
+TEST_CASE("probe: non-UTF-8 or unusable names and answers are usage errors") {
   // Each of these once printed a summary with "ok": 0, "sent": 0 and exited 0 under --json.
   for (const auto& bad : std::vector<std::vector<std::string>>{
            {"@127.0.0.1", "caf\xe9.test", "--json"},

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "fixtures/scratch_dir.hpp"
 #include "sidecar/config/config.hpp"
 
 using namespace std::chrono_literals;
@@ -336,12 +337,12 @@ TEST_CASE("load_config_file: unreadable file is one problem naming the path") {
   CHECK(r.problems[0] ==
         "/nonexistent/anycast-sidecar.json: cannot read: No such file or directory (check the path "
         "and that this user may read it)");
-  auto path = std::filesystem::temp_directory_path() / "acs_config_test.json";
+  fixtures::ScratchDir scratch("config-file");
+  auto path = scratch.path() / "config.json";
   {
     std::ofstream out(path);
     out << kContractExample;
   }
   r = sidecar::load_config_file(path.string());
   CHECK(r.config);
-  std::filesystem::remove(path);
 }

@@ -3,7 +3,7 @@
 // each malformed value with the exact problem line an operator reads.
 #include <catch2/catch.hpp>
 
-#include "tests/unit/config/config_problems.hpp"
+#include "fixtures/config_problems.hpp"
 
 #include <string>
 

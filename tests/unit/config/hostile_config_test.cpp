@@ -1,4 +1,4 @@
-// Issue 12: configurations that `check-config` once called "config OK" but that fail at run time,
+// Configurations that `check-config` once called "config OK" but that fail at run time,
 // and files that once made it hang. Each row: the text, a part of the one problem it must give.
 #include <catch2/catch.hpp>
 
@@ -10,6 +10,7 @@
 #include <fstream>
 #include <future>
 
+#include "fixtures/scratch_dir.hpp"
 #include "sidecar/config/config.hpp"
 #include "sidecar/lib/printable.hpp"
 
@@ -114,8 +115,8 @@ TEST_CASE("root name and valid UTF-8 labels stay accepted") {
 }
 
 TEST_CASE("non-regular files are refused at once, never waited on") {
-  auto dir = fs::temp_directory_path() / ("acs_hostile_cfg_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  fixtures::ScratchDir scratch("hostile-config");
+  const auto& dir = scratch.path();
   auto fifo = (dir / "config.json").string();
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   // Run in another thread with a deadline: a regression hangs there, not the test binary.
@@ -134,8 +135,8 @@ TEST_CASE("non-regular files are refused at once, never waited on") {
 }
 
 TEST_CASE("host checks: missing status folder, exec command that is a folder or not executable") {
-  auto dir = fs::temp_directory_path() / ("acs_host_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  fixtures::ScratchDir scratch("host-checks");
+  const auto& dir = scratch.path();
   auto noexec = (dir / "noexec.sh").string();
   { std::ofstream(noexec) << "#!/bin/sh\n"; }
   auto host = [&](const std::string& check, const std::string& top) {

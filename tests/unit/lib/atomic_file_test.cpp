@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fixtures/scratch_dir.hpp"
 #include "sidecar/lib/atomic_file.hpp"
 
 namespace fs = std::filesystem;
@@ -22,20 +23,11 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("acs_atomic_" + std::to_string(::getpid()));
-  TempDir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
 }  // namespace
 
 TEST_CASE("atomic write: content replaced, mode 0644 whatever the umask") {
-  TempDir dir;
-  auto file = dir.path / "status.json";
+  fixtures::ScratchDir dir("atomic-file");
+  auto file = dir.path() / "status.json";
   auto old_mask = ::umask(077);
   CHECK_FALSE(sidecar::write_file_atomically(file.string(), "one\n"));
   CHECK_FALSE(sidecar::write_file_atomically(file.string(), "two\n"));
@@ -43,14 +35,14 @@ TEST_CASE("atomic write: content replaced, mode 0644 whatever the umask") {
   CHECK(slurp(file) == "two\n");
   CHECK((fs::status(file).permissions() & fs::perms::all) == fs::perms(0644));
   // No temporary left behind.
-  CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+  CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
 }
 
 TEST_CASE("a symlink planted at the status path is replaced, its target untouched") {
-  TempDir dir;
-  auto victim = dir.path / "victim";
+  fixtures::ScratchDir dir("atomic-file");
+  auto victim = dir.path() / "victim";
   { std::ofstream(victim) << "precious\n"; }
-  auto file = dir.path / "status.json";
+  auto file = dir.path() / "status.json";
   fs::create_symlink(victim, file);
   CHECK_FALSE(sidecar::write_file_atomically(file.string(), "status\n"));
   CHECK(slurp(victim) == "precious\n");
@@ -59,12 +51,12 @@ TEST_CASE("a symlink planted at the status path is replaced, its target untouche
 }
 
 TEST_CASE("a symlink planted at the temporary name is never followed") {
-  TempDir dir;
-  auto victim = dir.path / "victim";
+  fixtures::ScratchDir dir("atomic-file");
+  auto victim = dir.path() / "victim";
   { std::ofstream(victim) << "precious\n"; }
-  auto file = dir.path / "status.json";
+  auto file = dir.path() / "status.json";
   // The temporary name is predictable (.NAME.tmp.PID): an attacker could plant it.
-  fs::create_symlink(victim, dir.path / (".status.json.tmp." + std::to_string(::getpid())));
+  fs::create_symlink(victim, dir.path() / (".status.json.tmp." + std::to_string(::getpid())));
   CHECK_FALSE(sidecar::write_file_atomically(file.string(), "status\n"));
   CHECK(slurp(victim) == "precious\n");
   CHECK(slurp(file) == "status\n");

@@ -5,28 +5,18 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include "fixtures/service_config.hpp"
 
 #include "exabgp-bridge/route.hpp"
 #include "sidecar/policy/reload_plan.hpp"
 
 using namespace std::chrono_literals;
+using fixtures::route;
+using fixtures::service;
 using sidecar::Config;
 using sidecar::SentByService;
 
 namespace {
-
-sidecar::RouteConfig route(const char* prefix) {
-  sidecar::RouteConfig r;
-  r.route.prefix = *bridge::parse_prefix(prefix);
-  return r;
-}
-
-sidecar::ServiceConfig service(const char* name, std::vector<const char*> prefixes) {
-  sidecar::ServiceConfig s;
-  s.name = name;
-  for (auto p : prefixes) s.routes.push_back(route(p));
-  return s;
-}
 
 std::string key(const char* prefix) {
   return bridge::route_key(route(prefix).route);

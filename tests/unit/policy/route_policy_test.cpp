@@ -1,6 +1,7 @@
 // From service state to the command per route: which attributes, and when nothing is sent.
 #include <catch2/catch.hpp>
 
+#include "fixtures/service_config.hpp"
 #include "sidecar/policy/route_policy.hpp"
 
 using sidecar::Desired;
@@ -9,10 +10,8 @@ using sidecar::ServiceState;
 namespace {
 
 sidecar::ServiceConfig service() {
-  sidecar::ServiceConfig s;
-  s.name = "resolver";
-  sidecar::RouteConfig plain;
-  plain.route.prefix = *bridge::parse_prefix("192.0.2.53/32");
+  sidecar::ServiceConfig s = fixtures::service("resolver");
+  sidecar::RouteConfig plain = fixtures::route("192.0.2.53/32");
   plain.attributes.med = 100;
   s.routes.push_back(plain);
 

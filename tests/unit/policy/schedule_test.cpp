@@ -3,7 +3,8 @@
 // checks[].watch with their bounds and problem lines, and each service's round phase.
 #include <catch2/catch.hpp>
 
-#include "tests/unit/config/config_problems.hpp"
+#include "fixtures/config_problems.hpp"
+#include "fixtures/service_config.hpp"
 
 #include <map>
 #include <string>
@@ -13,6 +14,7 @@
 #include "sidecar/policy/schedule.hpp"
 
 using namespace std::chrono_literals;
+using fixtures::result;
 using probes::CheckResult;
 using probes::Reason;
 using sidecar::Machine;
@@ -31,13 +33,6 @@ Machine in(ServiceState s, int failures = 0, int degraded_rounds = 0, int clean_
 }
 
 const Periods kDefaults{1000ms, 200ms, 20ms};
-
-CheckResult result(Reason reason) {
-  CheckResult r;
-  r.ok = reason == Reason::ok;
-  r.reason = reason;
-  return r;
-}
 
 std::vector<sidecar::CheckConfig> checks(std::size_t n, bool last_degrades = false) {
   std::vector<sidecar::CheckConfig> out(n);

@@ -2,17 +2,19 @@
 // across a reload by check name, the transition log's bound, and which hook a state runs.
 #include <catch2/catch.hpp>
 
+#include "fixtures/service_config.hpp"
 #include "sidecar/policy/hook_choice.hpp"
 #include "sidecar/policy/service_view.hpp"
 
+using fixtures::result;
+using probes::Reason;
 using sidecar::CheckChange;
 using sidecar::ServiceState;
 
 namespace {
 
 sidecar::ServiceConfig two_checks() {
-  sidecar::ServiceConfig s;
-  s.name = "resolver";
+  sidecar::ServiceConfig s = fixtures::service("resolver");
   sidecar::CheckConfig dns;
   dns.name = "local-zone";
   dns.dns.server = "127.0.0.1";
@@ -24,19 +26,6 @@ sidecar::ServiceConfig two_checks() {
   exec.exec.argv = {"/bin/true"};
   s.checks = {dns, exec};
   return s;
-}
-
-probes::CheckResult ok() {
-  probes::CheckResult r;
-  r.ok = true;
-  r.reason = probes::Reason::ok;
-  return r;
-}
-
-probes::CheckResult refused() {
-  probes::CheckResult r;
-  r.reason = probes::Reason::connection_refused;
-  return r;
 }
 
 }  // namespace
@@ -57,15 +46,17 @@ TEST_CASE("service view: configuration fields per check type") {
 TEST_CASE("service view: counters and the changes worth a log line") {
   sidecar::ServiceView v;
   sidecar::apply_config_to_view(v, two_checks());
-  auto first = sidecar::record_round(v, {ok(), refused()}, 10.0);
+  auto first =
+      sidecar::record_round(v, {result(Reason::ok), result(Reason::connection_refused)}, 10.0);
   CHECK(first == std::vector<CheckChange>{CheckChange::none, CheckChange::failed});
   CHECK(v.rounds == 1);
   CHECK(v.checks[1].consecutive_failures == 1);
   CHECK(v.checks[0].at_unix == 10.0);
-  auto second = sidecar::record_round(v, {ok(), refused()}, 11.0);
+  auto second =
+      sidecar::record_round(v, {result(Reason::ok), result(Reason::connection_refused)}, 11.0);
   CHECK(second == std::vector<CheckChange>{CheckChange::none, CheckChange::none});
   CHECK(v.checks[1].consecutive_failures == 2);
-  auto third = sidecar::record_round(v, {ok(), ok()}, 12.0);
+  auto third = sidecar::record_round(v, {result(Reason::ok), result(Reason::ok)}, 12.0);
   CHECK(third == std::vector<CheckChange>{CheckChange::none, CheckChange::recovered});
   CHECK(v.checks[0].consecutive_successes == 3);
   CHECK(v.probes_by_reason[static_cast<std::size_t>(probes::Reason::ok)] == 4);
@@ -75,8 +66,9 @@ TEST_CASE("service view: counters and the changes worth a log line") {
 TEST_CASE("service view: fewer results than checks (or more) never overrun") {
   sidecar::ServiceView v;
   sidecar::apply_config_to_view(v, two_checks());
-  CHECK(sidecar::record_round(v, {refused()}, 1.0).size() == 1);
-  CHECK(sidecar::record_round(v, {ok(), ok(), ok()}, 2.0).size() == 3);
+  CHECK(sidecar::record_round(v, {result(Reason::connection_refused)}, 1.0).size() == 1);
+  CHECK(sidecar::record_round(v, {result(Reason::ok), result(Reason::ok), result(Reason::ok)}, 2.0)
+            .size() == 3);
   CHECK(v.checks[1].consecutive_successes == 1);
 }
 
@@ -84,7 +76,7 @@ TEST_CASE("service view: a reload keeps a check's history by name, not by positi
   sidecar::ServiceView v;
   auto cfg = two_checks();
   sidecar::apply_config_to_view(v, cfg);
-  sidecar::record_round(v, {ok(), refused()}, 1.0);
+  sidecar::record_round(v, {result(Reason::ok), result(Reason::connection_refused)}, 1.0);
   std::swap(cfg.checks[0], cfg.checks[1]);
   sidecar::CheckConfig fresh;
   fresh.name = "new";
@@ -141,25 +133,25 @@ TEST_CASE("service view: the hook per state") {
 TEST_CASE("service view: the reader key ignores what changes every round") {
   sidecar::ServiceView v;
   sidecar::apply_config_to_view(v, two_checks());
-  sidecar::record_round(v, {ok(), ok()}, 10.0);
+  sidecar::record_round(v, {result(Reason::ok), result(Reason::ok)}, 10.0);
   auto key = sidecar::reader_key(v);
   // Another passing round: counters, timestamps and round trips change, the key does not.
-  auto again = ok();
+  auto again = result(Reason::ok);
   again.rtt_ms = 7.5;
-  sidecar::record_round(v, {again, ok()}, 10.1);
+  sidecar::record_round(v, {again, result(Reason::ok)}, 10.1);
   CHECK(sidecar::reader_key(v) == key);
   CHECK(v.rounds == 2);
 
   SECTION("a check failing changes it") {
-    sidecar::record_round(v, {ok(), refused()}, 10.2);
+    sidecar::record_round(v, {result(Reason::ok), result(Reason::connection_refused)}, 10.2);
     CHECK(sidecar::reader_key(v) != key);
   }
   SECTION("a different failure reason changes it") {
-    sidecar::record_round(v, {ok(), refused()}, 10.2);
+    sidecar::record_round(v, {result(Reason::ok), result(Reason::connection_refused)}, 10.2);
     auto refused_key = sidecar::reader_key(v);
-    auto t = refused();
+    auto t = result(Reason::connection_refused);
     t.reason = probes::Reason::timeout;
-    sidecar::record_round(v, {ok(), t}, 10.3);
+    sidecar::record_round(v, {result(Reason::ok), t}, 10.3);
     CHECK(sidecar::reader_key(v) != refused_key);
   }
   SECTION("a transition changes it") {

@@ -2,42 +2,21 @@
 // hold-down deferral and expiry, INIT behaviour.
 #include <catch2/catch.hpp>
 
+#include "fixtures/state_machine.hpp"
 #include "sidecar/policy/state_machine.hpp"
 
+using fixtures::healthy;
+using fixtures::in;
+using fixtures::maintenance;
+using fixtures::params;
+using fixtures::t0;
+using fixtures::unhealthy;
 using sidecar::Machine;
 using sidecar::MachineParams;
 using sidecar::Observation;
 using sidecar::ServiceState;
 using sidecar::step;
 using namespace std::chrono_literals;
-
-namespace {
-
-const sidecar::Clock::time_point t0 = sidecar::Clock::time_point{} + 1000s;
-
-Observation healthy(sidecar::Clock::duration at = 0s) {
-  return {true, false, "", t0 + at};
-}
-Observation unhealthy(sidecar::Clock::duration at = 0s) {
-  return {false, false, "local-zone connection_refused", t0 + at};
-}
-Observation maintenance(sidecar::Clock::duration at = 0s) {
-  return {true, true, "upgrade", t0 + at};
-}
-
-Machine in(ServiceState s, int successes = 0, int failures = 0) {
-  Machine m;
-  m.state = s;
-  m.successes = successes;
-  m.failures = failures;
-  return m;
-}
-
-MachineParams params(int rise, int fall, std::chrono::milliseconds hold = 0ms) {
-  return {rise, fall, hold};
-}
-
-}  // namespace
 
 TEST_CASE("to_string uses ExaBGP's healthcheck names in lower case") {
   CHECK(sidecar::to_string(ServiceState::init) == "init");

@@ -3,6 +3,8 @@
 // maintenance, down taking precedence), the route commands and the status verdict.
 #include <catch2/catch.hpp>
 
+#include "fixtures/service_config.hpp"
+#include "fixtures/state_machine.hpp"
 #include "sidecar/policy/check_policy.hpp"
 #include "sidecar/policy/hook_choice.hpp"
 #include "sidecar/policy/route_policy.hpp"
@@ -11,56 +13,22 @@
 #include "sidecar/status/status_model.hpp"
 #include "sidecar/status/status_verdict.hpp"
 
+using fixtures::check;
+using fixtures::degraded;
+using fixtures::healthy;
+using fixtures::in;
+using fixtures::maintenance;
+using fixtures::params;
+using fixtures::result;
+using fixtures::run;
+using fixtures::t0;
+using fixtures::unhealthy;
+using probes::Reason;
 using sidecar::Machine;
-using sidecar::MachineParams;
 using sidecar::Observation;
 using sidecar::ServiceState;
 using sidecar::step;
 using namespace std::chrono_literals;
-
-namespace {
-
-const sidecar::Clock::time_point t0 = sidecar::Clock::time_point{} + 1000s;
-
-Observation clean(sidecar::Clock::duration at = 0s) {
-  return {true, false, "", t0 + at, false};
-}
-Observation degraded(sidecar::Clock::duration at = 0s) {
-  return {true, false, "recursion servfail", t0 + at, true};
-}
-Observation failing(sidecar::Clock::duration at = 0s) {
-  return {false, false, "local-zone connection_refused", t0 + at, false};
-}
-Observation maintenance(sidecar::Clock::duration at = 0s) {
-  return {true, true, "upgrade", t0 + at, true};
-}
-
-Machine in(ServiceState s) {
-  Machine m;
-  m.state = s;
-  return m;
-}
-
-MachineParams params(int rise, int fall, std::chrono::milliseconds hold = 0ms) {
-  return {rise, fall, hold};
-}
-
-// Feeds observations in order; returns the final machine and every transition seen.
-struct Run {
-  Machine m;
-  std::vector<sidecar::Transition> transitions;
-};
-Run run(Machine m, const std::vector<Observation>& obs, const MachineParams& p) {
-  Run r{m, {}};
-  for (const auto& o : obs) {
-    auto s = step(r.m, o, p);
-    r.m = s.next;
-    if (s.transition) r.transitions.push_back(*s.transition);
-  }
-  return r;
-}
-
-}  // namespace
 
 TEST_CASE("degraded: the state's name and the fast interval while something is counted") {
   CHECK(sidecar::to_string(ServiceState::degraded) == "degraded");
@@ -102,19 +70,19 @@ TEST_CASE("UP -> DEGRADED at once with fall 1") {
 }
 
 TEST_CASE("UP: the degraded count needs consecutive rounds") {
-  auto r = run(in(ServiceState::up), {degraded(), degraded(), clean(), degraded(), degraded()},
+  auto r = run(in(ServiceState::up), {degraded(), degraded(), healthy(), degraded(), degraded()},
                params(3, 3));
   CHECK(r.m.state == ServiceState::up);
   CHECK(r.m.degraded_rounds == 2);
   CHECK(r.transitions.empty());
   // A failing round wins over everything: FALLING, and the degraded count starts over.
-  auto f = run(in(ServiceState::up), {degraded(), degraded(), failing()}, params(3, 3));
+  auto f = run(in(ServiceState::up), {degraded(), degraded(), unhealthy()}, params(3, 3));
   CHECK(f.m.state == ServiceState::falling);
   CHECK(f.m.degraded_rounds == 0);
 }
 
 TEST_CASE("down takes precedence: an unhealthy round is failing whatever the degrade checks say") {
-  Observation both = failing();
+  Observation both = unhealthy();
   both.degraded = true;  // not meaningful without healthy; must be ignored
   CHECK(step(in(ServiceState::up), both, params(3, 1)).next.state == ServiceState::down);
   CHECK(step(in(ServiceState::rising), both, params(3, 3)).next.state == ServiceState::down);
@@ -124,7 +92,7 @@ TEST_CASE("down takes precedence: an unhealthy round is failing whatever the deg
 }
 
 TEST_CASE("RISING announces into DEGRADED when the round completing rise is degraded") {
-  auto r = run(in(ServiceState::down), {clean(0s), clean(1s), degraded(2s)}, params(3, 3));
+  auto r = run(in(ServiceState::down), {healthy(0s), healthy(1s), degraded(2s)}, params(3, 3));
   CHECK(r.m.state == ServiceState::degraded);
   REQUIRE(r.transitions.size() == 2);
   CHECK(r.transitions[0].to == ServiceState::rising);
@@ -132,7 +100,7 @@ TEST_CASE("RISING announces into DEGRADED when the round completing rise is degr
   CHECK(r.transitions[1].reason == "3 successes, degraded: recursion servfail");
   CHECK(r.m.last_up == t0 + 2s);  // an announce after a withdraw: the hold-down counts from it
   // Degraded rounds while rising still count as successes; a clean last one announces UP.
-  auto u = run(in(ServiceState::down), {degraded(), degraded(), clean()}, params(3, 3));
+  auto u = run(in(ServiceState::down), {degraded(), degraded(), healthy()}, params(3, 3));
   CHECK(u.m.state == ServiceState::up);
 }
 
@@ -169,7 +137,7 @@ TEST_CASE("hold-down never delays UP <-> DEGRADED: the route stays announced") {
   auto into = step(m, degraded(100ms), params(3, 1, 5000ms));
   CHECK(into.next.state == ServiceState::degraded);
   CHECK(into.next.last_up == t0);  // an attribute change, not an announce after a withdraw
-  auto back = step(into.next, clean(200ms), params(1, 1, 5000ms));
+  auto back = step(into.next, healthy(200ms), params(1, 1, 5000ms));
   CHECK(back.next.state == ServiceState::up);
 }
 
@@ -186,11 +154,11 @@ TEST_CASE("FALLING recovering on a degraded round returns to UP, counting it") {
 }
 
 TEST_CASE("DEGRADED -> UP after rise consecutive clean rounds") {
-  auto r = run(in(ServiceState::degraded), {clean(), clean(), degraded(), clean(), clean()},
+  auto r = run(in(ServiceState::degraded), {healthy(), healthy(), degraded(), healthy(), healthy()},
                params(3, 3));
   CHECK(r.m.state == ServiceState::degraded);  // the degraded round restarted the count
   CHECK(r.m.clean_rounds == 2);
-  auto s = step(r.m, clean(5s), params(3, 3));
+  auto s = step(r.m, healthy(5s), params(3, 3));
   CHECK(s.next.state == ServiceState::up);
   REQUIRE(s.transition);
   CHECK(s.transition->from == ServiceState::degraded);
@@ -200,7 +168,7 @@ TEST_CASE("DEGRADED -> UP after rise consecutive clean rounds") {
 }
 
 TEST_CASE("DEGRADED -> UP at once with rise 1") {
-  auto s = step(in(ServiceState::degraded), clean(), params(1, 3));
+  auto s = step(in(ServiceState::degraded), healthy(), params(1, 3));
   CHECK(s.next.state == ServiceState::up);
   REQUIRE(s.transition);
   CHECK(s.transition->reason == "1 success with every degrade check passing");
@@ -214,34 +182,35 @@ TEST_CASE("DEGRADED stays while degraded, without a transition") {
 }
 
 TEST_CASE("DEGRADED -> DOWN after fall failing rounds, counted in DEGRADED") {
-  auto r = run(in(ServiceState::degraded), {failing(), failing()}, params(3, 3));
+  auto r = run(in(ServiceState::degraded), {unhealthy(), unhealthy()}, params(3, 3));
   CHECK(r.m.state == ServiceState::degraded);  // keeps the degraded announcement meanwhile
   CHECK(r.m.failures == 2);
   CHECK(r.transitions.empty());
-  auto s = step(r.m, failing(), params(3, 3));
+  auto s = step(r.m, unhealthy(), params(3, 3));
   CHECK(s.next.state == ServiceState::down);
   REQUIRE(s.transition);
   CHECK(s.transition->from == ServiceState::degraded);
   CHECK(s.transition->reason == "3 failures: local-zone connection_refused");
   // fall 1: at once.
-  CHECK(step(in(ServiceState::degraded), failing(), params(3, 1)).next.state == ServiceState::down);
+  CHECK(step(in(ServiceState::degraded), unhealthy(), params(3, 1)).next.state ==
+        ServiceState::down);
   // A healthy round in between restarts the failure count (and a clean one starts the rise).
   auto reset = run(in(ServiceState::degraded),
-                   {failing(), failing(), clean(), failing(), failing()}, params(3, 3));
+                   {unhealthy(), unhealthy(), healthy(), unhealthy(), unhealthy()}, params(3, 3));
   CHECK(reset.m.state == ServiceState::degraded);
   CHECK(reset.m.clean_rounds == 0);
-  auto reset2 =
-      run(in(ServiceState::degraded), {failing(), failing(), degraded(), failing()}, params(3, 3));
+  auto reset2 = run(in(ServiceState::degraded), {unhealthy(), unhealthy(), degraded(), unhealthy()},
+                    params(3, 3));
   CHECK(reset2.m.state == ServiceState::degraded);
   CHECK(reset2.m.failures == 1);
 }
 
 TEST_CASE("DEGRADED -> DISABLED on maintenance, and maintenance never yields DEGRADED") {
-  auto s = step(in(ServiceState::degraded), maintenance(), params(3, 3));
+  auto s = step(in(ServiceState::degraded), maintenance(0s, true), params(3, 3));
   CHECK(s.next.state == ServiceState::disabled);
   REQUIRE(s.transition);
   CHECK(s.transition->reason == "maintenance: upgrade");
-  CHECK(step(in(ServiceState::up), maintenance(), params(3, 1)).next.state ==
+  CHECK(step(in(ServiceState::up), maintenance(0s, true), params(3, 1)).next.state ==
         ServiceState::disabled);
 }
 
@@ -253,41 +222,22 @@ TEST_CASE("DOWN and RISING ignore degraded rounds except at the announce") {
 
 // ---- the round verdict
 
-namespace {
-
-sidecar::CheckConfig check(const char* name, bool degrade) {
-  sidecar::CheckConfig c;
-  c.name = name;
-  c.on_failure =
-      degrade ? sidecar::CheckConfig::OnFailure::degrade : sidecar::CheckConfig::OnFailure::down;
-  return c;
-}
-probes::CheckResult result(bool ok, probes::Reason reason = probes::Reason::ok) {
-  probes::CheckResult r;
-  r.ok = ok;
-  r.reason = ok ? probes::Reason::ok : reason;
-  return r;
-}
-
-}  // namespace
-
 TEST_CASE("judge_round: the policy holds over down checks, degrade checks only degrade") {
   std::vector<sidecar::CheckConfig> checks = {check("local-zone", false), check("recursion", true)};
   sidecar::Policy all;
-  auto v = sidecar::judge_round(all, checks, {result(true), result(true)});
+  auto v = sidecar::judge_round(all, checks, {result(Reason::ok), result(Reason::ok)});
   CHECK(v.healthy);
   CHECK_FALSE(v.degraded);
   CHECK(v.reason.empty());
-  v = sidecar::judge_round(all, checks, {result(true), result(false, probes::Reason::servfail)});
+  v = sidecar::judge_round(all, checks, {result(Reason::ok), result(Reason::servfail)});
   CHECK(v.healthy);  // a degrade check never makes the service down
   CHECK(v.degraded);
   CHECK(v.reason == "recursion servfail");
-  v = sidecar::judge_round(
-      all, checks, {result(false, probes::Reason::timeout), result(false, probes::Reason::slow)});
+  v = sidecar::judge_round(all, checks, {result(Reason::timeout), result(Reason::slow)});
   CHECK_FALSE(v.healthy);
   CHECK_FALSE(v.degraded);
   CHECK(v.reason == "local-zone timeout");  // names the down check that decided
-  v = sidecar::judge_round(all, checks, {result(false, probes::Reason::timeout), result(true)});
+  v = sidecar::judge_round(all, checks, {result(Reason::timeout), result(Reason::ok)});
   CHECK_FALSE(v.healthy);
 }
 
@@ -296,21 +246,22 @@ TEST_CASE("judge_round: any and quorum count down checks only") {
                                               check("r", true)};
   sidecar::Policy any{sidecar::Policy::Kind::any, 0};
   // The passing degrade check does not satisfy "any" over the down checks.
-  CHECK_FALSE(sidecar::judge_round(any, checks,
-                                   {result(false, probes::Reason::timeout),
-                                    result(false, probes::Reason::timeout), result(true)})
-                  .healthy);
+  CHECK_FALSE(
+      sidecar::judge_round(any, checks,
+                           {result(Reason::timeout), result(Reason::timeout), result(Reason::ok)})
+          .healthy);
   auto v = sidecar::judge_round(
-      any, checks,
-      {result(false, probes::Reason::timeout), result(true), result(false, probes::Reason::slow)});
+      any, checks, {result(Reason::timeout), result(Reason::ok), result(Reason::slow)});
   CHECK(v.healthy);
   CHECK(v.degraded);
   CHECK(v.reason == "r slow");
   sidecar::Policy q2{sidecar::Policy::Kind::quorum, 2};
   CHECK_FALSE(sidecar::judge_round(
-                  q2, checks, {result(true), result(false, probes::Reason::timeout), result(true)})
+                  q2, checks, {result(Reason::ok), result(Reason::timeout), result(Reason::ok)})
                   .healthy);
-  CHECK(sidecar::judge_round(q2, checks, {result(true), result(true), result(true)}).healthy);
+  CHECK(
+      sidecar::judge_round(q2, checks, {result(Reason::ok), result(Reason::ok), result(Reason::ok)})
+          .healthy);
 }
 
 TEST_CASE("judge_round without degrade checks is the plain policy") {
@@ -318,8 +269,8 @@ TEST_CASE("judge_round without degrade checks is the plain policy") {
   sidecar::Policy all;
   for (bool a : {false, true}) {
     for (bool b : {false, true}) {
-      std::vector<probes::CheckResult> rs = {result(a, probes::Reason::timeout),
-                                             result(b, probes::Reason::timeout)};
+      std::vector<probes::CheckResult> rs = {result(a ? Reason::ok : Reason::timeout),
+                                             result(b ? Reason::ok : Reason::timeout)};
       auto v = sidecar::judge_round(all, checks, rs);
       CHECK(v.healthy == sidecar::policy_healthy(all, rs));
       CHECK_FALSE(v.degraded);
@@ -331,8 +282,7 @@ TEST_CASE("judge_round without degrade checks is the plain policy") {
 
 TEST_CASE("DEGRADED announces every route with when_degraded: announce-degraded") {
   sidecar::ServiceConfig s;
-  sidecar::RouteConfig r;
-  r.route.prefix = *bridge::parse_prefix("192.0.2.53/32");
+  sidecar::RouteConfig r = fixtures::route("192.0.2.53/32");
   r.attributes.med = 100;
   r.when_degraded.med = 1100;
   s.routes.push_back(r);

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "exabgp-bridge/route.hpp"
+#include "fixtures/service_config.hpp"
 #include "sidecar/policy/route_policy.hpp"
 #include "sidecar/policy/state_machine.hpp"
 #include "sidecar/status/previous_routes.hpp"
@@ -32,14 +33,7 @@ Machine run(std::initializer_list<sidecar::Observation> rounds) {
 
 sidecar::Config config_with(std::vector<const char*> prefixes) {
   sidecar::Config c;
-  sidecar::ServiceConfig s;
-  s.name = "resolver";
-  for (auto p : prefixes) {
-    sidecar::RouteConfig r;
-    r.route.prefix = *bridge::parse_prefix(p);
-    s.routes.push_back(r);
-  }
-  c.services.push_back(s);
+  c.services.push_back(fixtures::service("resolver", std::move(prefixes)));
   return c;
 }
 

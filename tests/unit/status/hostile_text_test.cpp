@@ -1,4 +1,4 @@
-// Issue 12: text from outside (maintenance file, DNS replies, ExaBGP, config) can never make a
+// Text from outside (maintenance file, DNS replies, ExaBGP, config) can never make a
 // JSON writer throw. `run` once exited 70 on every start over a reason cut mid-character.
 #include <catch2/catch.hpp>
 
@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "fixtures/scratch_dir.hpp"
 #include "sidecar/lib/json_text.hpp"
 #include "sidecar/lib/printable.hpp"
 #include "sidecar/status/maintenance_file.hpp"
@@ -81,8 +82,8 @@ TEST_CASE("dump_json replaces instead of throwing on documents built elsewhere")
 }
 
 TEST_CASE("maintenance reasons: Latin-1, cut accents, 10 KB, controls, empty") {
-  auto dir = fs::temp_directory_path() / ("acs_hostile_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  fixtures::ScratchDir scratch("hostile-maintenance");
+  const auto& dir = scratch.path();
   auto path = (dir / "svc.maintenance").string();
   std::string accents;
   while (accents.size() < 601) accents += "\xc3\xa9";

@@ -6,13 +6,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "fixtures/scratch_dir.hpp"
 #include "sidecar/status/maintenance_file.hpp"
 
 namespace fs = std::filesystem;
 
 TEST_CASE("maintenance file round trip, bounded, symlink-safe") {
-  auto dir = fs::temp_directory_path() / ("acs_maint_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  fixtures::ScratchDir scratch("maintenance-file");
+  const auto& dir = scratch.path();
   auto path = (dir / "resolver.maintenance").string();
 
   CHECK_FALSE(sidecar::read_maintenance(path));

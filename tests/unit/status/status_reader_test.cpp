@@ -36,7 +36,7 @@ TEST_CASE("status reader: 100,000 levels deep is refused before parsing, no cras
 }
 
 TEST_CASE("status reader: size, JSON and object refused with a reason") {
-  CHECK(sidecar::parse_status_text(std::string(sidecar::kMaxStatusBytes + 1, ' ')).error ==
+  CHECK(sidecar::parse_status_text(std::string(sidecar::kMaxStatusFileBytes + 1, ' ')).error ==
         "larger than 16 MiB");
   CHECK(sidecar::parse_status_text("{").error == "not valid JSON");
   CHECK(sidecar::parse_status_text("[1]").error == "not a JSON object");

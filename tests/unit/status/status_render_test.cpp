@@ -2,6 +2,8 @@
 // (sidecar/status/status_model.hpp).
 #include <catch2/catch.hpp>
 
+#include "fixtures/scratch_dir.hpp"
+#include "fixtures/status_snapshot.hpp"
 #include "sidecar/lib/atomic_file.hpp"
 #include "sidecar/policy/check_policy.hpp"
 #include "sidecar/status/status_model.hpp"
@@ -18,49 +20,18 @@ using sidecar::ServiceState;
 
 namespace {
 
+// The node of fixtures::node_up with what a probe and a transition leave in the status file.
 sidecar::StatusSnapshot sample() {
-  sidecar::StatusSnapshot s;
-  s.version = "0.1.0";
-  s.pid = 1234;
-  s.started_unix = 1795339536.0;
-  s.updated_unix = 1795339599.4;
-  s.seq = 812;
-  s.exabgp.state = bridge::LinkState::ok;
-  s.exabgp.last_ack_unix = 1795339598.9;
-  s.exabgp.neighbors.push_back({"127.0.0.2", "up", 1795339540.1});
-  sidecar::ServiceView svc;
-  svc.name = "resolver";
-  svc.state = ServiceState::up;
-  svc.since_unix = 1795339541.0;
-  sidecar::CheckView ch;
-  ch.name = "local-zone";
-  ch.type = "dns";
-  ch.server = "127.0.0.1";
-  ch.port = 53;
-  ch.qname = "probe.health.example.";
-  ch.qtype = "A";
-  ch.transport = "udp";
-  probes::CheckResult r;
-  r.ok = true;
-  r.reason = probes::Reason::ok;
-  r.detail = "NOERROR 1 answer";
-  r.rcode = 0;
-  r.answers = {"192.0.2.1"};
-  r.rtt_ms = 0.21;
-  ch.last = r;
+  auto s = fixtures::node_up();
+  auto& svc = s.services[0];
+  auto& ch = svc.checks[0];
+  ch.last->detail = "NOERROR 1 answer";
+  ch.last->rcode = 0;
+  ch.last->answers = {"192.0.2.1"};
   ch.at_unix = 1795339599.3;
   ch.consecutive_successes = 57;
-  svc.checks.push_back(ch);
   svc.transitions.push_back({1795339541.0, ServiceState::rising, ServiceState::up, "3 successes"});
-  svc.routes.push_back({"192.0.2.53/32",
-                        "self",
-                        Desired::announce,
-                        true,
-                        false,
-                        "announce route 192.0.2.53/32 next-hop self",
-                        {}});
-  svc.probes_by_reason[0] = 57;
-  s.services.push_back(svc);
+  svc.routes[0].command = "announce route 192.0.2.53/32 next-hop self";
   return s;
 }
 
@@ -175,8 +146,8 @@ TEST_CASE("policies over check results") {
 }
 
 TEST_CASE("atomic write replaces the file and never follows a planted symlink") {
-  auto dir = std::filesystem::temp_directory_path() / ("acs-atomic-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  fixtures::ScratchDir scratch("status-atomic");
+  const auto& dir = scratch.path();
   auto path = (dir / "status.json").string();
   REQUIRE_FALSE(sidecar::write_file_atomically(path, "one"));
   REQUIRE_FALSE(sidecar::write_file_atomically(path, "two"));

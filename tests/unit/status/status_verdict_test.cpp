@@ -153,7 +153,7 @@ TEST_CASE("verdict names") {
   CHECK(sidecar::exit_code_of(Verdict::critical) == 2);
 }
 
-TEST_CASE("hostile status files: malformed is UNKNOWN, each with its reason (issue 12)") {
+TEST_CASE("hostile status files: malformed is UNKNOWN, each with its reason") {
   struct Case {
     std::string what;
     std::function<void(json&)> edit;
