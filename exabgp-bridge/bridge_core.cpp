@@ -79,6 +79,14 @@ void BridgeCore::forget_confirmed_retired() {
   }
 }
 
+std::vector<std::string> BridgeCore::retired_keys() const {
+  std::vector<std::string> out;
+  for (const auto& [key, e] : routes_) {
+    if (e.retired) out.push_back(key);
+  }
+  return out;
+}
+
 void BridgeCore::forget(const std::string& key) {
   routes_.erase(key);
 }

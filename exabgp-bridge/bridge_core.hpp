@@ -82,6 +82,9 @@ class BridgeCore {
   // Drops a route from the bookkeeping at once.
   void forget(const std::string& key);
   RouteStatus route_status(const std::string& key) const;
+  // The keys retired and not yet forgotten (their withdraw not yet acknowledged): the status file
+  // lists them, so an instance started after a kill in that window still withdraws them.
+  std::vector<std::string> retired_keys() const;
 
   // --- writer side ---
   // The lines to write now (without newlines), possibly a "version" ping; empty when there is

@@ -191,6 +191,23 @@ std::string route_key(const Route& route) {
   return key;
 }
 
+std::optional<Route> route_of_key(std::string_view key) {
+  auto bar = key.find('|');
+  auto prefix = parse_prefix(key.substr(0, bar));
+  if (!prefix) return std::nullopt;
+  Route route;
+  route.prefix = *prefix;
+  while (bar != std::string_view::npos) {
+    auto next = key.find('|', bar + 1);
+    auto address =
+        parse_address(key.substr(bar + 1, next == std::string_view::npos ? next : next - bar - 1));
+    if (!address) return std::nullopt;
+    route.neighbors.push_back(*address);
+    bar = next;
+  }
+  return route;
+}
+
 bool is_withdraw(std::string_view line) {
   // The two shapes format_withdraw writes: "withdraw route ..." and "neighbor A , neighbor B
   // withdraw route ...". Neighbor addresses never contain the word.

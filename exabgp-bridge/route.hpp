@@ -58,6 +58,9 @@ std::string format_withdraw(const Route& route);
 // ["A","A","B"] are one route: one owner, one desired state in the bridge.
 std::string route_key(const Route& route);
 std::vector<std::string> canonical_neighbors(std::vector<std::string> neighbors);
+// The route a key names (prefix and neighbors; next-hop self, which a withdraw does not need),
+// or nullopt when it is not a key route_key makes.
+std::optional<Route> route_of_key(std::string_view key);
 
 // Whether a line built by format_announce / format_withdraw is a withdraw.
 bool is_withdraw(std::string_view line);

@@ -32,7 +32,7 @@ constexpr const char* kDefaultConfig = "/etc/anycast-sidecar/config.json";
 int unknown(bool as_json, const std::string& message) {
   if (as_json) {
     nlohmann::json j = {{"exit_code", 3}, {"verdict", "UNKNOWN"}, {"problems", {message}}};
-    std::printf("%s\n", dump_json(j, 2).c_str());
+    std::printf("%s\n", dump_json_ascii(j, 2).c_str());
   } else {
     std::printf("UNKNOWN: %s\n", text::printable(message, 2000).c_str());
   }
@@ -109,7 +109,7 @@ int run_status_command(const std::vector<std::string>& args) {
     // The file goes along as read (moved, never copied: its depth is bounded, its size is not
     // small).
     verdict.json["status"] = std::move(status);
-    std::printf("%s\n", dump_json(verdict.json, 2).c_str());
+    std::printf("%s\n", dump_json_ascii(verdict.json, 2).c_str());
   } else {
     for (const auto& l : verdict.lines) std::printf("%s\n", l.c_str());
   }

@@ -73,7 +73,7 @@ asio::awaitable<void> attempts(asio::io_context& io, const ProbeArgs& a, Tally& 
   for (int i = 1; i <= a.count; ++i) {
     auto r = co_await prober.probe(a.check);
     if (a.json) {
-      std::printf("%s\n", dump_json(attempt_json(a.check, i, r)).c_str());
+      std::printf("%s\n", dump_json_ascii(attempt_json(a.check, i, r)).c_str());
     } else {
       // A success shows what was answered; a failure its cause (wrong_answer's detail already
       // quotes the answers).
@@ -150,7 +150,7 @@ int run_probe_command(const std::vector<std::string>& args) {
       summary["rtt_ms"] = {
           {"min", rtts.front()}, {"median", rtts[rtts.size() / 2]}, {"max", rtts.back()}};
     }
-    std::printf("%s\n", dump_json(summary).c_str());
+    std::printf("%s\n", dump_json_ascii(summary).c_str());
   } else {
     std::printf("--- %s %s: %d sent, %d ok, %.0f%% failed", shown(server_text(a.check)).c_str(),
                 shown(a.check.qname).c_str(), sent, ok, loss);

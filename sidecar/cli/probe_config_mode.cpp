@@ -98,7 +98,7 @@ int run_probe_config_mode(const ProbeArgs& a) {
   int code = passed == total ? 0 : passed == 0 ? 2 : 1;
   if (a.json) {
     auto doc = nlohmann::json({{"services", out}, {"exit_code", code}});
-    std::printf("%s\n", dump_json(doc, 2).c_str());
+    std::printf("%s\n", dump_json_ascii(doc, 2).c_str());
   }
   return code;
 }

@@ -34,7 +34,6 @@
 #include "sidecar/lib/version.hpp"
 #include "sidecar/policy/reload_plan.hpp"
 #include "sidecar/status/previous_routes.hpp"
-#include "sidecar/status/status_reader.hpp"
 
 namespace sidecar {
 namespace {

@@ -123,6 +123,9 @@ StatusSnapshot StatusPublisher::snapshot() {
   s.exabgp.counters = core.counters();
   s.exabgp.ack = core.options().ack;
   s.exabgp.version = core.exabgp_version();
+  for (const auto& key : core.retired_keys()) {
+    if (auto r = bridge::route_of_key(key)) s.withdrawing.push_back(std::move(*r));
+  }
   for (const auto& svc : services_) {
     auto view = svc->view();
     const auto& routes = svc->config().routes;

@@ -37,4 +37,10 @@ inline std::string dump_json(const nlohmann::json& j, int indent = -1) {
   return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// For a terminal (the CLI's --json): every non-ASCII character escaped (\u009b, not the raw
+// C1 CSI that JSON allows inside a string), so a file's text can never drive the terminal.
+inline std::string dump_json_ascii(const nlohmann::json& j, int indent = -1) {
+  return j.dump(indent, ' ', true, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace sidecar

@@ -86,13 +86,17 @@ PreviousRoutes announced_in_status(std::string_view text) {
     drop("the status file is not of schema 1");
     return out;
   }
-  const json* services = array_at(file.doc, "services");
-  if (!services) return out;
+  // Each service's routes, and the routes being withdrawn that no service owned any more.
+  std::vector<const json*> lists;
+  if (const json* services = array_at(file.doc, "services")) {
+    for (const auto& svc : *services) {
+      if (const json* routes = array_at(svc, "routes")) lists.push_back(routes);
+    }
+  }
+  if (const json* withdrawing = array_at(file.doc, "withdrawing")) lists.push_back(withdrawing);
   std::set<std::string> seen;
   std::size_t total = 0;
-  for (const auto& svc : *services) {
-    const json* routes = array_at(svc, "routes");
-    if (!routes) continue;
+  for (const json* routes : lists) {
     for (const auto& r : *routes) {
       std::string why;
       auto route = route_from(r, &why);

@@ -177,6 +177,17 @@ nlohmann::json document_without_services(const StatusSnapshot& s) {
   };
   // An invalid configuration: the daemon runs announcing nothing and says why (contract).
   if (s.config_error) out["config_error"] = *s.config_error;
+  if (!s.withdrawing.empty()) {
+    nlohmann::json withdrawing = nlohmann::json::array();
+    for (const auto& r : s.withdrawing) {
+      withdrawing.push_back({{"prefix", r.prefix.text},
+                             {"next_hop", r.next_hop.text},
+                             {"neighbors", r.neighbors},
+                             {"desired", "withdraw"},
+                             {"confirmed", false}});
+    }
+    out["withdrawing"] = std::move(withdrawing);
+  }
   // Names, details, reasons, ExaBGP text and answers came from outside: whatever a caller forgot
   // to clean, the document leaves here valid UTF-8, so no dump() of it can throw (the services'
   // entries, made by service_to_json, already are).

@@ -45,6 +45,9 @@ struct StatusSnapshot {
   // Set when the configuration could not be used: the problems, one line each (contract: the
   // process stays up announcing nothing; `status` exits 2 and shows them).
   std::optional<std::vector<std::string>> config_error;
+  // Routes nobody owns any more whose withdraw ExaBGP has not acknowledged yet (rendered as
+  // "withdrawing" when not empty; the next instance reads them back and withdraws them).
+  std::vector<bridge::Route> withdrawing;
 };
 
 // Every string of the result is valid UTF-8 (sanitized here), so dump() cannot throw on it.

@@ -225,7 +225,8 @@ std::string schema_problem(const json& doc) {
                          {"started_unix", Type::number},
                          {"seq", Type::number},
                          {"config_error", Type::array},
-                         {"fleet", Type::object}});
+                         {"fleet", Type::object},
+                         {"withdrawing", Type::array}});
   if (!p.empty()) return p;
   p = check_list(doc, "", "config_error", [](const json& l, const std::string& at) {
     return l.is_string() ? std::string() : at.substr(1) + " is not a string";

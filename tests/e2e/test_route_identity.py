@@ -60,11 +60,19 @@ class RouteIdentity(e2e.NodeTestCase):
         print(f"{what}: route held over {polls} polls")
 
     def flap(self):
-        """Resets the session from the router's side; returns once ExaBGP reports it up again."""
+        """Takes the session down from the router's side and back; returns once ExaBGP reports it up again."""
         before = {n["peer"]: n.get("since_unix", 0)
                   for n in self.status()["exabgp"].get("neighbors", [])}
-        out = self.router.cli("neighbor", self.exabgp.addr, "reset")
-        self.assertEqual(out.returncode, 0, out.stderr)
+        # disable/enable rather than reset: after an administrative reset GoBGP stays idle for
+        # a long while, refusing ExaBGP's reconnects.
+        for verb in ("disable", "enable"):
+            out = self.router.cli("neighbor", self.exabgp.addr, verb)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            if verb == "disable":
+                wait_until(lambda: any(n["peer"] == PEER and n["state"] == "down" for n in
+                                       (self.status() or {}).get("exabgp", {}).get("neighbors",
+                                                                                   [])),
+                           15, "ExaBGP to see the session down")
 
         def up_again():
             for n in (self.status() or {}).get("exabgp", {}).get("neighbors", []):

@@ -9,6 +9,8 @@
 #include "sidecar/policy/route_policy.hpp"
 #include "sidecar/policy/state_machine.hpp"
 #include "sidecar/status/previous_routes.hpp"
+#include "sidecar/status/status_model.hpp"
+#include "sidecar/status/status_reader.hpp"
 
 using namespace std::chrono_literals;
 using sidecar::Machine;
@@ -242,4 +244,26 @@ TEST_CASE("previous instance: what is read back is bounded, the rest dropped and
   CHECK(total <= sidecar::kMaxPreviousTotalBytes);
   CHECK(read.routes.size() < 400);
   CHECK(read.dropped == 400 - read.routes.size());
+}
+
+TEST_CASE("previous instance: withdraws not yet acknowledged are listed and read back") {
+  bridge::Route scoped;
+  scoped.prefix = *bridge::parse_prefix("192.0.2.53/32");
+  scoped.neighbors = {"192.0.2.1", "192.0.2.2"};
+  auto key = bridge::route_key(scoped);
+  auto back = bridge::route_of_key(key);
+  REQUIRE(back);
+  CHECK(bridge::route_key(*back) == key);
+  CHECK_FALSE(bridge::route_of_key("192.0.2.53/32|x y"));
+  CHECK_FALSE(bridge::route_of_key("not a prefix"));
+
+  sidecar::StatusSnapshot snap;
+  CHECK_FALSE(sidecar::status_to_json(snap).contains("withdrawing"));
+  snap.withdrawing.push_back(scoped);
+  auto text = sidecar::status_to_json(snap).dump();
+  auto read = sidecar::announced_in_status(text);
+  REQUIRE(read.routes.size() == 1);
+  CHECK(bridge::route_key(read.routes[0]) == key);
+  // A file that says so is still a status file `status` judges.
+  CHECK(sidecar::schema_problem(nlohmann::json::parse(text)).empty());
 }
