@@ -10,7 +10,8 @@
 
 namespace probes {
 
-// The fixed vocabulary of ../shared/contract.md ("Probe reasons").
+// The fixed vocabulary of the probe reasons (anycast-sidecar(8), PROBE REASONS): operators,
+// alerts and metric labels rely on these names.
 enum class Reason {
   ok,
   timeout,

@@ -1,4 +1,4 @@
-// c-ares on the program's Asio loop (../shared/style.md lists the traps this avoids):
+// c-ares on the program's Asio loop, avoiding the traps of c-ares 1.18 with Boost.Asio 1.74:
 // - c-ares owns its sockets: a watcher wraps the fd in a stream_descriptor only to wait on it and
 //   release()s it when c-ares says (fd, 0, 0), before c-ares closes it.
 // - The same fd number can come back at once for a new socket: a wait completion re-arms only if

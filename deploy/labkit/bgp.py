@@ -1,9 +1,9 @@
 """The BGP side of labkit: a GoBGP router that receives the anycast routes, and ExaBGP speakers
 (one per anycast node) whose `process` child is the program under test.
 
-Everything listens on loopback only. See ../../shared/lab-notes.md for why the settings are what
-they are (passive router, 127/8 next-hops dropped by GoBGP, hold time 9 s, ExaBGP in the
-foreground without its CLI FIFOs).
+Everything listens on loopback only. The settings below were each found necessary by trying
+them: a passive router, 127/8 next-hops (which GoBGP drops unless told otherwise), hold time
+9 s, ExaBGP in the foreground without its CLI FIFOs.
 """
 from __future__ import annotations
 

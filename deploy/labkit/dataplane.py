@@ -1,7 +1,7 @@
 """The data-plane lab: a client, a forwarding router and anycast nodes in network namespaces.
 
-What clients see, not what a RIB says (recipe verified in ../../shared/lab-notes.md, "A data
-plane"):
+What clients see, not what a RIB says (the recipe below was verified by hand before it was
+scripted):
 
   client ns  198.51.100.10 --veth-- router ns (BIRD 2, ECMP into its kernel FIB)
                                       |-- veth 203.0.113.4k+1/30 -- node k ns:

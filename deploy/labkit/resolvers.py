@@ -9,8 +9,8 @@ a wildcard, so a test can ask a name no cache has seen). A resolver whose recurs
 server (Unbound's stub-zone, BIND's forward zone) turns SERVFAIL when it dies.
 
 Nothing here sends a packet off loopback: the root hints name 127.0.0.1 only, and every daemon
-listens on the one address it is given (127.0.0.1 or ::1). Configurations follow
-../../shared/lab-notes.md, where they were verified.
+listens on the one address it is given (127.0.0.1 or ::1). Each configuration below was verified
+by hand against Debian 12's unbound and bind9 before it was scripted.
 """
 from __future__ import annotations
 

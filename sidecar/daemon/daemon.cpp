@@ -238,11 +238,13 @@ class Daemon {
                   {"detail",
                    "the running configuration stays in force; run anycast-sidecar "
                    "check-config --config " +
-                       config_path_}});
+                       config_path_ + ", fix, then anycast-sidecar reload"}});
       for (const auto& p : result.problems) log::error("config_problem", {{"problem", p}});
       if (!config_error_.empty()) {
         config_error_ = result.problems;
-        status_.changed();
+        status_.reloaded({});  // the problems show as config_error
+      } else {
+        status_.reloaded(result.problems);  // `status` warns until a reload is accepted
       }
       return;
     }
@@ -306,7 +308,7 @@ class Daemon {
     refresh_timer_.cancel();
     log::notice("reloaded",
                 {{"config", config_path_}, {"services", std::to_string(config_.services.size())}});
-    status_.changed();
+    status_.reloaded({});
   }
 
   void finish(int code) {

@@ -45,6 +45,13 @@ struct StatusSnapshot {
   // Set when the configuration could not be used: the problems, one line each (contract: the
   // process stays up announcing nothing; `status` exits 2 and shows them).
   std::optional<std::vector<std::string>> config_error;
+  // The last SIGHUP: when it was handled, and its problems while the file stays rejected (the
+  // running configuration is the previous one; `status` warns until a reload is accepted).
+  std::optional<double> reloaded_unix;
+  std::optional<std::vector<std::string>> reload_error;
+  // A status or metrics write that failed ("metrics_file /path: Permission denied"): a node whose
+  // monitoring is blind must say so where on-call looks first.
+  std::vector<std::string> write_errors;
 };
 
 // Every string of the result is valid UTF-8 (sanitized here), so dump() cannot throw on it.

@@ -124,10 +124,21 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
                             ? std::string("(no detail)")
                             : text::printable(status["config_error"][0].get<std::string>(), 300);
     j.raise(2, "the configuration is invalid, nothing is announced: " + first +
-                   "; next: `anycast-sidecar check-config --config FILE`, fix, then SIGHUP");
+                   "; next: `anycast-sidecar check-config`, fix, then `anycast-sidecar reload`");
     for (const auto& line : status["config_error"]) {
       details.push_back("  config: " + text::printable(line.get<std::string>(), 300));
     }
+  }
+
+  // A rejected reload (the previous configuration runs) and a failing metrics write: WARNING.
+  for (const char* key : {"reload_error", "write_errors"}) {
+    if (!status.contains(key) || !status[key].is_array() || status[key].empty()) continue;
+    const auto& first = status[key][0];
+    auto line = text::printable(first.is_string() ? first.get<std::string>() : "?", 300);
+    j.raise(1, std::string(key) == "reload_error"
+                   ? "the last reload was rejected, the previous configuration runs: " + line +
+                         "; next: `anycast-sidecar check-config`, fix, `anycast-sidecar reload`"
+                   : "cannot write " + line);
   }
 
   auto updated = num(status, "updated_unix");
@@ -141,7 +152,7 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
     j.raise(2, "status file not updated for " + ago(now_unix - *updated) + " (max " +
                    ago(max_age_s) +
                    "): is anycast-sidecar running? check ExaBGP's log and "
-                   "`systemctl status exabgp`");
+                   "`systemctl status anycast-exabgp`");
   }
 
   const json empty = json::object();
@@ -162,9 +173,10 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
   if (bstate == "stalled") {
     j.raise(2, "ExaBGP bridge stalled: " + bdetail +
                    "; next: check ExaBGP (`systemctl status "
-                   "exabgp`, is it stopped or spinning?)");
+                   "anycast-exabgp`, is it stopped or spinning?)");
   } else if (bstate == "gone") {
-    j.raise(2, "ExaBGP bridge gone: ExaBGP closed the pipe; next: `systemctl status exabgp`");
+    j.raise(2,
+            "ExaBGP bridge gone: ExaBGP closed the pipe; next: `systemctl status anycast-exabgp`");
   } else if (bstate != "ok") {
     j.raise(2, "ExaBGP bridge state \"" + bstate + "\" unknown");
   }

@@ -1,4 +1,4 @@
-"""Issue 12: nothing a file says crash-loops the child under a real ExaBGP 4.2 (which shuts
+"""Nothing a file says crash-loops the child under a real ExaBGP 4.2 (which shuts
 itself down after 5 child deaths in 64 s). The sidecar keeps one pid throughout:
 - started on an invalid configuration it announces nothing, shows `config_error` in the status
   file, `status` exits 2 naming the problem, and SIGHUP on the fixed file brings the route up

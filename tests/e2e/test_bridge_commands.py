@@ -1,4 +1,4 @@
-"""Issue 2, test 2: at least 20,000 commands through a real ExaBGP 4.2 (acks on) to a real GoBGP
+"""At least 20,000 commands through a real ExaBGP 4.2 (acks on) to a real GoBGP
 router without the BGP session ever dropping, and the router ends with the last attributes sent.
 The negative control, a child that never reads its stdin wedging the same ExaBGP, is
 test_exabgp_wedge.py: it proves this test's session assertion can fail."""

@@ -1,4 +1,4 @@
-"""Issue 2, test 4: a STAND-IN for ExaBGP (this script, not the real program: the real ExaBGP never
+"""A STAND-IN for ExaBGP (this script, not the real program: the real ExaBGP never
 writes garbage) floods 100 MB of valid lines, garbage, invalid UTF-8 and a 10 MB line without a
 newline into the sidecar's stdin, and never reads the sidecar's stdout. The sidecar must not
 crash, must keep RSS under 32 MB and must keep its status file updating."""

@@ -1,4 +1,4 @@
-"""Issue 2, test 3: ExaBGP frozen (SIGSTOP) for 30 s while the desired state keeps changing. The
+"""ExaBGP frozen (SIGSTOP) for 30 s while the desired state keeps changing. The
 sidecar's loop keeps running, reports `stalled` within ack_timeout_ms + 1 s, its memory does not
 grow with the stall, and after SIGCONT it writes at most one command per route plus a ping; the
 router converges to the latest state."""

@@ -1,4 +1,4 @@
-"""Issue 4: the daemon withdraws a dead resolver's route within seconds and brings it back, with
+"""The daemon withdraws a dead resolver's route within seconds and brings it back, with
 real Unbound, real ExaBGP 4.2 and a real GoBGP router whose RIB the test reads."""
 import os
 import signal

@@ -1,4 +1,4 @@
-"""Issue 4: hooks run after transitions with the state in their environment, an exec check judges
+"""Hooks run after transitions with the state in their environment, an exec check judges
 health next to the DNS check, and SIGHUP reloads: a valid new configuration adds and removes routes
 at the router, an invalid one is logged and the running one stays in force."""
 import json

@@ -1,4 +1,4 @@
-"""Issue 13 on the data plane (client, BIRD 2 ECMP router, three nodes in network namespaces, a
+"""The degraded state on the data plane (client, BIRD 2 ECMP router, three nodes in network namespaces, a
 slow-upstream relay between each resolver and its authoritative server), measured as client
 queries through the anycast address. The lab's checks as deploy/examples has them: local-zone
 `down`, recursion `degrade` with max_rtt_ms 100. The load asks whoami.health.test TXT, which

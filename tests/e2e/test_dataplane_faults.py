@@ -1,4 +1,4 @@
-"""Issue 11, what each fault costs clients: on the data plane (client, BIRD 2 ECMP router, three
+"""What each fault costs clients: on the data plane (client, BIRD 2 ECMP router, three
 nodes in network namespaces), a load of 1,000 queries/s runs while one fault is injected at 2 s.
 For every fault class the queries not answered in time are counted, and asserted to fall inside
 the window the configured schedule allows (interval 1000 / fast 200 / timeout 500 / fall 3:

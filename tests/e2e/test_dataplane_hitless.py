@@ -1,4 +1,4 @@
-"""Issue 14 on the data plane (client, BIRD 2 ECMP router, three nodes in network namespaces):
+"""Hitless restart on the data plane (client, BIRD 2 ECMP router, three nodes in network namespaces):
 restarts of the sidecar alone cost no query and no path, measured as client queries through the
 anycast address at 1,000 queries/s while a watcher reads the router every 10 ms (BIRD's RIB on
 its control socket and the kernel FIB over netlink, labkit/routerwatch.py).

@@ -1,4 +1,4 @@
-"""Issue 16: the faster detection of a dead resolver does not weaken the hysteresis against
+"""The faster detection of a dead resolver does not weaken the hysteresis against
 transient loss. On the data plane (network namespaces, BIRD ECMP, three nodes), node 1 loses 2%
 of the UDP packets to port 53 at random (nf_tables numgen, inside its namespace: its own probes
 and the clients' queries alike) for a window with the contract's default schedule (interval

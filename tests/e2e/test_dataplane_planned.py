@@ -1,4 +1,4 @@
-"""Issues 13 and 14 on the data plane (client, BIRD 2 ECMP router, three nodes in network
+"""Planned work and shared failures on the data plane (client, BIRD 2 ECMP router, three nodes in network
 namespaces), measured as client queries through the anycast address:
 
 - a resolver upgrade by the book on node 1 (`maintenance on --wait`, the resolver stopped and

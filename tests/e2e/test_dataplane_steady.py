@@ -1,4 +1,4 @@
-"""Issue 11, steady state on the data plane: a client in its own network namespace sends
+"""Steady state on the data plane: a client in its own network namespace sends
 >= 2,000 queries/s for 10 s over fresh source ports to the anycast address; the router (BIRD 2)
 spreads them over three nodes by ECMP. Every query is answered and every node answers a share.
 

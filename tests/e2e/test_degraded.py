@@ -1,4 +1,4 @@
-"""Issue 13: the degraded state with real programs. Unbound recursing (stub-zone) into a real
+"""The degraded state with real programs. Unbound recursing (stub-zone) into a real
 authoritative BIND, a real ExaBGP 4.2 running the sidecar, a real GoBGP router whose RIB the test
 reads. Breaking recursion (killing BIND) keeps the route at the router with the degraded MED and
 makes `status` warn; fixing it brings the normal MED back; killing the resolver while degraded

@@ -1,4 +1,4 @@
-"""Issue 16, detection: with the contract's default schedule (interval 1000, fast 200, rise 3,
+"""Detection: with the default schedule (interval 1000, fast 200, rise 3,
 fall 3) a SIGKILLed Unbound's route leaves a real GoBGP router within 250 ms, through a real
 ExaBGP 4.2: the sidecar's kept TCP connection to Unbound ("watch") is closed by the kernel with
 the process, its refused reconnect runs the round at once, and the refusals are confirmed

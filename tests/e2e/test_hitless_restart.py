@@ -1,4 +1,4 @@
-"""Issue 14: a restart of the sidecar alone (an upgrade of our binary, a crash: ExaBGP respawns
+"""A restart of the sidecar alone (an upgrade of our binary, a crash: ExaBGP respawns
 it) never withdraws a healthy node's route, with real Unbound, ExaBGP 4.2 and GoBGP whose RIB a
 poller reads continuously; a route the new configuration lacks is withdrawn at the new start.
 

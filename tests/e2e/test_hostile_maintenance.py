@@ -1,4 +1,4 @@
-"""Issue 12: bad input never takes the node's ExaBGP down. Under a real ExaBGP 4.2, a maintenance
+"""Bad input never takes the node's ExaBGP down. Under a real ExaBGP 4.2, a maintenance
 file holding invalid UTF-8 (a Latin-1 byte, then a 10 KB reason of accented letters cut in the
 middle of a character) and then a reload to an invalid configuration: the sidecar is never
 restarted (same pid, one child of ExaBGP), ExaBGP keeps running, the status file stays valid

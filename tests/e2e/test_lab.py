@@ -1,4 +1,4 @@
-"""Issue 5, tests 3 and 4: the lab, scripted. `./deploy/lab up`, every `break` and `fix` (the lab
+"""The lab, scripted. `./deploy/lab up`, every `break` and `fix` (the lab
 itself polls until the router's paths match the healthy nodes and the broken node's status names
 the expected reason, and exits non-zero otherwise), the router's paths checked here after each,
 then `down`: no process left behind, no file written outside the lab folder."""

@@ -1,4 +1,4 @@
-"""Issue 15: the monitoring path an operator runs, end to end, with the real programs. Three nodes
+"""The monitoring path an operator runs, end to end, with the real programs. Three nodes
 (as in test_outage_2024: node 2 runs BIND), each sidecar's metrics_file served by its own real
 node_exporter (textfile collector only) on loopback, one real Prometheus scraping the three every
 second and evaluating deploy/examples/prometheus-alerts.yml unchanged.

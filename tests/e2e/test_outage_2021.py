@@ -1,4 +1,4 @@
-"""Issue 5, replay 1: the April 2021 outage. Three nodes, ExaBGP 4.2 with acknowledgements on, a
+"""Replay 1: the April 2021 outage. Three nodes, ExaBGP 4.2 with acknowledgements on, a
 day of health checks compressed into >= 100,000 commands through each ExaBGP: every BGP session
 stays up and the router keeps three paths. The same run with a child that never reads its stdin
 (the 2021 health checker; a stand-in, tests/e2e/tools/deaf_child.py) loses the paths: the

@@ -1,4 +1,4 @@
-"""Issue 5, replay 2: the July 2024 outage. Node 2 runs BIND 9.18 as its resolver; an "upgrade"
+"""Replay 2: the July 2024 outage. Node 2 runs BIND 9.18 as its resolver; an "upgrade"
 restarts it with `dnssec-enable yes;`, which 9.18 refuses: named does not start. The router must
 drop node 2's path within the detection window while nodes 1 and 3 keep theirs; node 2's status
 exits 2 naming connection_refused, the metrics file carries the reason; fixing the config brings

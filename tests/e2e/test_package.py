@@ -1,4 +1,4 @@
-"""Issue 15: the Debian package, checked by the tools Debian and operators use on it.
+"""The Debian package, checked by the tools Debian and operators use on it.
 
 - `cpack -G DEB` from the build under test (output in the test's work folder);
 - lintian (with -I --pedantic): no tag at all except the ones explained in LINTIAN_EXPLAINED;
@@ -44,6 +44,11 @@ EXPECTED_FILES = [
     "/usr/share/doc/anycast-sidecar/examples/prometheus-alerts.yml",
     "/usr/share/doc/anycast-sidecar/examples/sidecar-unbound.json",
     "/usr/share/doc/anycast-sidecar/examples/exabgp.conf",
+    "/usr/share/doc/anycast-sidecar/docs/README.md",
+    "/usr/share/doc/anycast-sidecar/docs/operating.md",
+    "/usr/lib/tmpfiles.d/anycast-sidecar.conf",
+    "/usr/libexec/anycast-sidecar/apt-hook",
+    "/usr/libexec/anycast-sidecar/install-node",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Issue 3 with BIND 9.18 as the resolver: the same scenarios as test_probe_unbound.py, plus the
+"""BIND 9.18 as the resolver: the same scenarios as test_probe_unbound.py, plus the
 2024 outage: named restarted with `dnssec-enable yes;` does not start, and the probe says
 connection_refused with a hint that names the config check."""
 import e2e

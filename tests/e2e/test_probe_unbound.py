@@ -1,4 +1,4 @@
-"""Issue 3: `anycast-sidecar probe` names the root cause of each failure of a real Unbound on
+"""`anycast-sidecar probe` names the root cause of each failure of a real Unbound on
 loopback (healthy, killed, stopped, recursion broken, refusing, nxdomain, wrong answer, nodata),
 over UDP and TCP, IPv4 and IPv6, with the contract's exit codes.
 

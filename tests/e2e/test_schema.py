@@ -1,4 +1,4 @@
-"""Issue 15: deploy/schema/*.schema.json stay true. Validated with Debian's python3-jsonschema
+"""Deploy/schema/*.schema.json stay true. Validated with Debian's python3-jsonschema
 (the test re-runs itself under /usr/bin/python3 when another interpreter started it):
 
 - every example configuration in deploy/examples/, and the ones labkit writes for the tests, is

@@ -1,4 +1,4 @@
-"""Issue 7: the soak, CI-sized. `tests/soak/run --minutes 3` drives the three-node lab through
+"""The soak, CI-sized. `tests/soak/run --minutes 3` drives the three-node lab through
 random faults (`deploy/lab break|fix`) and SIGHUP reloads, then checks that the router holds every
 node's path, no sidecar restarted, RSS grew < 1 MiB after warm-up and fds are back to the start
 count. It exits 0 only on a pass; its table is printed here.

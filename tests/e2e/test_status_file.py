@@ -1,4 +1,4 @@
-"""Issue 4: the status file is never torn, its seq strictly increases, and `anycast-sidecar status`
+"""The status file is never torn, its seq strictly increases, and `anycast-sidecar status`
 gives monitoring the right exit code for every situation, with real Unbound, ExaBGP and GoBGP."""
 import json
 import os

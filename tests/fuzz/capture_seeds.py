@@ -118,12 +118,6 @@ def configs():
     for path in sorted((ROOT / "deploy/examples").glob("*.json")):
         (out / path.name).write_bytes(path.read_bytes())
         n += 1
-    contract = Path("/work/shared/contract.md")
-    if contract.exists():
-        block = re.search(r"## Configuration.*?```\n(.*?)```", contract.read_text(), re.S)
-        if block:
-            (out / "contract-example.json").write_text(block.group(1))
-            n += 1
     print(f"{out.relative_to(ROOT)}: {n} files")
 
 

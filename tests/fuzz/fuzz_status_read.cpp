@@ -1,4 +1,4 @@
-// The readers of files anyone may write (issue 12): the maintenance file (any bytes -> a reason
+// The readers of files anyone may write: the maintenance file (any bytes -> a reason
 // that is valid, printable UTF-8 and bounded) and the status file as `status` reads it (any
 // bytes -> a verdict with an exit code of the contract, printable lines, a JSON answer that dumps;
 // malformed input is UNKNOWN, never OK). The first input byte chooses `now` relative to the file.

@@ -1,4 +1,4 @@
-// Arbitrary views -> status file and metrics text (issue 12). Every string of the snapshot is
+// Arbitrary views -> status file and metrics text. Every string of the snapshot is
 // taken from the input (any bytes: Latin-1, cut sequences, controls), every number too. The
 // renderers must never throw, the status text must be valid UTF-8 and parse back as JSON with
 // the contract's keys, the metrics text must be valid UTF-8; and `status` must judge what the

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""STAND-IN, not product code: the April 2021 health checker (../../../../shared/incidents.md).
+"""STAND-IN, not product code: the April 2021 health checker (README.md, "Why it exists").
 
 An ExaBGP `process` child that writes --count commands as fast as it can and NEVER reads its
 stdin, so ExaBGP's acknowledgements pile up in the pipe until ExaBGP blocks

@@ -1,4 +1,4 @@
-// Idempotent neighbor state: only a change to "up" re-sends the routes (issue 12).
+// Idempotent neighbor state: only a change to "up" re-sends the routes.
 #include <catch2/catch.hpp>
 
 #include "exabgp-bridge/neighbor_table.hpp"

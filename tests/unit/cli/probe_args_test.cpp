@@ -78,8 +78,16 @@ TEST_CASE("config mode") {
   CHECK_FALSE(ok({"--config", "f"}).service);
 }
 
+TEST_CASE("no server and no --config: the packaged configuration's checks") {
+  for (auto args : {std::vector<std::string>{}, {"--json"}, {"--service", "resolver"}}) {
+    auto a = ok(args);
+    REQUIRE(a.config_path);
+    CHECK(*a.config_path == "/etc/anycast-sidecar/sidecar.json");
+  }
+  CHECK(*ok({"--service", "r"}).service == "r");
+}
+
 TEST_CASE("usage errors name the problem") {
-  CHECK(error({}).find("@SERVER") != std::string::npos);
   CHECK(error({"@127.0.0.1"}).find("@SERVER") != std::string::npos);
   CHECK(error({"127.0.0.1", "x"}).find("@SERVER") != std::string::npos);
   CHECK(error({"@127.0.0.1", "x", "A", "extra"}).find("@SERVER") != std::string::npos);
@@ -138,7 +146,7 @@ TEST_CASE("arbitrary argument soup is parsed or refused, never thrown") {
   }
 }
 
-TEST_CASE("probe: non-UTF-8 or unusable names and answers are usage errors (issue 12)") {
+TEST_CASE("probe: non-UTF-8 or unusable names and answers are usage errors") {
   // Each of these once printed a summary with "ok": 0, "sent": 0 and exited 0 under --json.
   for (const auto& bad : std::vector<std::vector<std::string>>{
            {"@127.0.0.1", "caf\xe9.test", "--json"},

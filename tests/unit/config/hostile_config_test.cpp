@@ -1,4 +1,4 @@
-// Issue 12: configurations that `check-config` once called "config OK" but that fail at run time,
+// Configurations that `check-config` once called "config OK" but that fail at run time,
 // and files that once made it hang. Each row: the text, a part of the one problem it must give.
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-// Issue 12: a DNS server is a stranger. Whatever bytes its names and records hold, the detail and
+// A DNS server is a stranger. Whatever bytes its names and records hold, the detail and
 // the answers that reach the status file are printable UTF-8.
 #include <catch2/catch.hpp>
 

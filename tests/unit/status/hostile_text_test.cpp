@@ -1,4 +1,4 @@
-// Issue 12: text from outside (maintenance file, DNS replies, ExaBGP, config) can never make a
+// Text from outside (maintenance file, DNS replies, ExaBGP, config) can never make a
 // JSON writer throw. `run` once exited 70 on every start over a reason cut mid-character.
 #include <catch2/catch.hpp>
 

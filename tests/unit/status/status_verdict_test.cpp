@@ -150,7 +150,7 @@ TEST_CASE("verdict names") {
   CHECK(sidecar::verdict_name(3) == "UNKNOWN");
 }
 
-TEST_CASE("hostile status files: malformed is UNKNOWN, each with its reason (issue 12)") {
+TEST_CASE("hostile status files: malformed is UNKNOWN, each with its reason") {
   struct Case {
     std::string what;
     std::function<void(json&)> edit;
