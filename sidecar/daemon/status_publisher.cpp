@@ -189,7 +189,7 @@ void StatusPublisher::report_write_error(const char* what,
     if (write_errors_.erase(what) > 0) changed();
     return;
   }
-  auto line = std::string(what) + " " + *error;
+  auto line = std::string(what) + ": " + *error;
   if (write_errors_[what] != line) {
     write_errors_[what] = std::move(line);
     changed();  // shown by the next write (the status file's own failure shows as staleness)
