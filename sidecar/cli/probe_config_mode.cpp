@@ -30,11 +30,8 @@ int run_probe_config_mode(const ProbeArgs& a) {
     std::fprintf(stderr,
                  "anycast-sidecar probe: warning: running as %s, but the daemon runs as %s: exec "
                  "checks may pass here and fail there; to see what it sees: runuser -u %s -- "
-                 "anycast-sidecar probe
-                 ",
-                 current_user()
-                     .c_str(),
-                 kDaemonUser, kDaemonUser);
+                 "anycast-sidecar probe\n",
+                 current_user().c_str(), kDaemonUser, kDaemonUser);
   }
   std::vector<ServiceConfig> services;
   for (const auto& s : loaded.config->services) {

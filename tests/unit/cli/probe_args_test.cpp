@@ -115,7 +115,7 @@ TEST_CASE("usage errors name the problem") {
   CHECK(error({"@127.0.0.1", "x", "--count"}).find("needs a value") != std::string::npos);
   CHECK(error({"@127.0.0.1", "x", "--bogus"}).find("--bogus") != std::string::npos);
   CHECK(error({"@127.0.0.1", "x", "--tcp=yes"}).find("--tcp") != std::string::npos);
-  CHECK(error({"@127.0.0.1", "x", "--service", "r"}).find("--config") != std::string::npos);
+  CHECK(error({"@127.0.0.1", "x", "--service", "r"}).find("@SERVER") != std::string::npos);
   CHECK(error({"--config", "f", "@127.0.0.1", "x"}).find("--config") != std::string::npos);
   CHECK(error({"--config", "f", "--tcp"}).find("--tcp") != std::string::npos);
   CHECK(error({"--config", "f", "--count", "2"}).find("--count") != std::string::npos);
