@@ -2,7 +2,7 @@
 (one per anycast node) whose `process` child is the program under test.
 
 Everything listens on loopback only. The settings below were each found necessary by trying
-them: a passive router, 127/8 next-hops (which GoBGP drops unless told otherwise), hold time
+them: a passive router, no 127/8 next-hops (GoBGP drops those routes), hold time
 9 s, ExaBGP in the foreground without its CLI FIFOs.
 """
 from __future__ import annotations

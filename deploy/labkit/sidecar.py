@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 
 from .common import run, sidecar_bin
 
-# GoBGP drops routes whose next-hop is in 127/8 (lab-notes.md): announce a documentation address.
+# GoBGP drops routes whose next-hop is in 127/8 (found in the lab): announce a documentation address.
 TEST_NEXT_HOP = "192.0.2.254"
 
 

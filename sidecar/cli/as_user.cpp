@@ -115,9 +115,9 @@ std::vector<std::string> unwritable_folders(const Config& config, const std::str
     if (e == 0 || e == ENOENT) continue;  // a missing folder is host_problems' line
     out.push_back(folders[i].field + ": " + name + " cannot write into \"" +
                   text::printable(folders[i].path, 200) + "\": " + std::strerror(e) +
-                  " (the package's tmpfiles.d sets this up: systemd-tmpfiles --create "
-                  "anycast-sidecar.conf; or chown/setfacl the folder for " +
-                  name + ")");
+                  " (/usr/libexec/anycast-sidecar/install-node sets the packaged folders up; or "
+                  "chgrp " +
+                  name + " and chmod g+w the folder)");
   }
   return out;
 }

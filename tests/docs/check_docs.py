@@ -107,7 +107,7 @@ def tracked_files(source: Path) -> list[str]:
     return out.stdout.split()
 
 
-OUTSIDE = re.compile(r"\.\./shared/|/work/|(?<![\w/])shared/(?:contract|incidents|style|lab-notes)\.md")
+OUTSIDE = re.compile(r"\.\./shared/|/work/|\b(?:contract|incidents|lab-notes)\.md\b")
 ISSUE = re.compile(r"\b[Ii]ssues? #?\d+\b")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
