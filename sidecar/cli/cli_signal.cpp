@@ -1,6 +1,6 @@
 // `reload` (SIGHUP) and `restart` (SIGKILL) of the running daemon. The pid comes from the status
 // file and is checked against /proc/PID/cmdline first, so a reused pid is never signalled and
-// no pattern (`pkill -f`) can hit another host's process or another sidecar.
+// no pattern (`pkill -f`) can hit another program or another sidecar on the host.
 //
 // Why SIGKILL for a restart: SIGTERM means "stop serving" and withdraws every route before the
 // exit. A killed child is respawned by ExaBGP within a second, and the new instance sends nothing
