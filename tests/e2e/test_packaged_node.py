@@ -15,7 +15,8 @@ As root, on the machine itself (CI is a fresh clone run as root):
 - `anycast-sidecar restart` (the documented hitless restart) while a watcher reads the router
   every few ms: the route never leaves it; negative control in the same run: SIGTERM to the
   sidecar (what `pkill -f` sent) makes the watcher see the route gone;
-- the metrics file is written by exabgp; taking away its write access shows in `status`
+- the metrics file is written by exabgp and scraped by node_exporter's textfile collector from
+  Debian's folder; taking away its write access shows in `status`
   (WARNING naming the path and errno) and install-node (the runbook's fix) gives it back;
 - `dpkg --purge` leaves none of the package's files, and the test removes what the install
   steps made (docs: "Removing it").
@@ -32,11 +33,12 @@ import signal
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import e2e
 from e2e import run, sidecar_bin, wait_until
-from labkit.common import Proc, which
+from labkit.common import Proc, free_port, which
 
 SIDECAR = "/usr/bin/anycast-sidecar"
 ETC = Path("/etc/anycast-sidecar")
@@ -59,7 +61,8 @@ def skip_reason():
         return "anycast-sidecar is installed on this machine: not touching it"
     if ETC.exists():
         return f"{ETC} exists: a real node's configuration is never touched"
-    for program in ("exabgp", "unbound", "gobgpd", "setpriv", "cpack"):
+    for program in ("exabgp", "unbound", "gobgpd", "setpriv", "cpack",
+                    "prometheus-node-exporter"):
         if not shutil.which(program) and not Path(f"/usr/sbin/{program}").exists():
             return f"{program} is not installed (deploy/install-deps)"
     return None
@@ -274,6 +277,22 @@ class PackagedNode(e2e.TestCase):
         wait_until(lambda: METRICS.exists(), 5, f"{METRICS} written")
         self.assertEqual(METRICS.owner(), "exabgp")
         self.assertIn("anycast_sidecar_service_up", METRICS.read_text())
+        # ... and scraped by node_exporter's textfile collector from Debian's folder, as root's
+        # prometheus-node-exporter.service does (another port, the textfile collector only).
+        port = free_port()
+        self.own(Proc("node-exporter", [
+            which("prometheus-node-exporter"), f"--web.listen-address=127.0.0.1:{port}",
+            "--collector.disable-defaults", "--collector.textfile",
+            f"--collector.textfile.directory={TEXTFILE_DIR}"], self.workdir).start())
+
+        def scraped():
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                    text = r.read().decode()
+            except OSError:
+                return None
+            return re.search(r'^anycast_sidecar_service_up\{service="resolver"\} 1$', text, re.M)
+        wait_until(scraped, 15, "node_exporter serving anycast_sidecar_service_up 1")
         os.chmod(TEXTFILE_DIR, 0o755)
         wait_until(lambda: "cannot write metrics_file" in sidecar("status").stdout, 10,
                    "status naming the failing metrics write")
