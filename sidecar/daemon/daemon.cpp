@@ -122,7 +122,7 @@ class Daemon {
                   {"detail",
                    "announcing nothing; fix the file (anycast-sidecar check-config "
                    "--config " +
-                       config_path_ + "), then send SIGHUP"}});
+                       config_path_ + "), then anycast-sidecar reload (SIGHUP)"}});
       for (const auto& p : config_error_) log::error("config_problem", {{"problem", p}});
     }
     log::notice("started", {{"version", kVersion},
