@@ -112,7 +112,15 @@ std::vector<std::string> unwritable_folders(const Config& config, const std::str
   std::vector<std::string> out;
   for (std::size_t i = 0; i < folders.size(); ++i) {
     int e = (*errors)[i];
-    if (e == 0 || e == ENOENT) continue;  // a missing folder is host_problems' line
+    if (e == 0) continue;
+    // host_problems reports a missing status or metrics folder; nothing else checks the
+    // maintenance folders.
+    if (e == ENOENT && folders[i].field.find("maintenance_file") == std::string::npos) continue;
+    if (e == ENOENT) {
+      out.push_back(folders[i].field + ": the folder \"" + text::printable(folders[i].path, 200) +
+                    "\" does not exist (create it, owned by " + name + ")");
+      continue;
+    }
     out.push_back(folders[i].field + ": " + name + " cannot write into \"" +
                   text::printable(folders[i].path, 200) + "\": " + std::strerror(e) +
                   " (/usr/libexec/anycast-sidecar/install-node sets the packaged folders up; or "

@@ -16,9 +16,9 @@ constexpr const char* kUsage =
     "3 bad usage. Also checks this machine: the folders exist, the exec checks' programs, and\n"
     "that USER can write the status, metrics and maintenance folders (default: exabgp, the\n"
     "packaged unit's User=, for /etc/anycast-sidecar/sidecar.json; nobody for other files).\n"
-    "--config defaults to /etc/anycast-sidecar/sidecar.json. Use it before deploying (e.g. "
-    "ExecStartPre= in the unit): a sidecar that exits\n"
-    "on a bad config makes ExaBGP respawn it, and ExaBGP gives up after 5 deaths in 64 s.\n";
+    "--config defaults to /etc/anycast-sidecar/sidecar.json.\n"
+    "Use it before deploying (e.g. ExecStartPre= in the unit): a sidecar that exits on a bad\n"
+    "config makes ExaBGP respawn it, and ExaBGP gives up after 5 deaths in 64 s.\n";
 }
 
 int run_check_config_command(const std::vector<std::string>& args) {
