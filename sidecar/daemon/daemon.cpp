@@ -141,6 +141,7 @@ class Daemon {
   void withdraw_stale_routes() {
     auto file = read_regular_file(config_.status_file, 16 * 1024 * 1024);
     if (!file.text) return;  // first start, or unreadable: nothing known to clean up
+    status_.inherit_neighbors(neighbors_in_status(*file.text));
     for (const auto& r : stale_routes(announced_in_status(*file.text), config_)) {
       auto line = bridge::format_withdraw(r);
       log::notice("stale_route", {{"prefix", r.prefix.text},

@@ -126,6 +126,11 @@ StatusSnapshot StatusPublisher::snapshot() {
   for (const auto& n : core.neighbors()) {
     s.exabgp.neighbors.push_back({n.peer, n.state, to_unix(n.since)});
   }
+  for (const auto& n : inherited_neighbors_) {
+    const bool reported = std::any_of(core.neighbors().begin(), core.neighbors().end(),
+                                      [&](const auto& known) { return known.peer == n.peer; });
+    if (!reported) s.exabgp.neighbors.push_back(n);
+  }
   s.exabgp.counters = core.counters();
   s.exabgp.ack = core.options().ack;
   s.exabgp.version = core.exabgp_version();

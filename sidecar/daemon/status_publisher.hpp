@@ -35,6 +35,10 @@ class StatusPublisher {
   void changed();    // something worth showing changed: write soon (within 20 ms)
   void write_now();  // the final write before exit
   void finish();     // no more writes; the loop ends
+  // The neighbors the previous instance last saw, shown until ExaBGP reports each peer itself.
+  void inherit_neighbors(std::vector<NeighborView> neighbors) {
+    inherited_neighbors_ = std::move(neighbors);
+  }
   // A SIGHUP was handled: accepted (no problems) or rejected with its problems.
   void reloaded(std::vector<std::string> problems);
 
@@ -63,6 +67,7 @@ class StatusPublisher {
   std::map<std::string, Clock::time_point> write_error_logged_;
   std::map<std::string, std::string> write_errors_;  // file role -> "role path: error"
   std::optional<double> reloaded_unix_;
+  std::vector<NeighborView> inherited_neighbors_;
   std::vector<std::string> reload_error_;
 };
 

@@ -16,12 +16,19 @@
 
 #include "exabgp-bridge/route.hpp"
 #include "sidecar/config/config.hpp"
+#include "sidecar/status/status_model.hpp"
 
 namespace sidecar {
 
 // Routes whose last desired state in the status file was announce, announce-down or
 // announce-degraded. Malformed or oversized input yields what could be read (possibly nothing).
 std::vector<bridge::Route> announced_in_status(std::string_view status_text);
+
+// The BGP neighbors the previous instance last saw (exabgp.neighbors). ExaBGP tells a child about
+// a session only when it changes, so a restarted sidecar would otherwise show no neighbor (and
+// no neighbor_up series) until the next change. Peers must be addresses, states short lowercase
+// words; at most 256 entries.
+std::vector<NeighborView> neighbors_in_status(std::string_view status_text);
 
 // Of those, the ones that no route of `config` owns (same route_key): to withdraw at start.
 std::vector<bridge::Route> stale_routes(const std::vector<bridge::Route>& previous,

@@ -320,6 +320,10 @@ class PackagedNode(e2e.TestCase):
         finally:
             watcher.stop()
         print(f"restart: {watcher.reads} reads of the router, {watcher.missing} without {PREFIX}")
+        # ExaBGP tells the new child nothing about the session (it did not change): the new
+        # instance shows the neighbor its predecessor saw.
+        neighbors = self.status_json()["exabgp"]["neighbors"]
+        self.assertEqual([(n["peer"], n["state"]) for n in neighbors], [(router.addr, "up")])
         self.assertGreaterEqual(watcher.reads, 8)  # one gobgp call is ~0.15 s on 2 cores
         self.assertEqual(watcher.missing, 0)
         # Negative control: SIGTERM (what `pkill -f` sends) withdraws, and the watcher sees it.
