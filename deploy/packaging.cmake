@@ -19,7 +19,19 @@ if(NOT SANITIZE)
 endif()
 
 install(DIRECTORY ${CMAKE_CURRENT_LIST_DIR}/examples/
-        DESTINATION share/doc/anycast-sidecar/examples)
+        DESTINATION share/doc/anycast-sidecar/examples
+        PATTERN apt-hook EXCLUDE PATTERN install-node EXCLUDE)
+# The documentation (deploy/docs: operating, upgrades, monitoring, design, ...), readable where
+# the man page points.
+install(DIRECTORY ${CMAKE_CURRENT_LIST_DIR}/docs/ DESTINATION share/doc/anycast-sidecar/docs)
+# The apt hook's script (apt-maintenance.conf calls it) and the install steps of
+# docs/install.md, as one script an operator can read and run.
+install(PROGRAMS ${CMAKE_CURRENT_LIST_DIR}/examples/apt-hook
+                 ${CMAKE_CURRENT_LIST_DIR}/examples/install-node
+        DESTINATION libexec/anycast-sidecar)
+# The folders the daemon's user writes (why tmpfiles.d and not a postinst: in the file).
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/debian/anycast-sidecar.tmpfiles
+        DESTINATION lib/tmpfiles.d RENAME anycast-sidecar.conf)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/examples/anycast-exabgp.service
         DESTINATION lib/systemd/system)
 # JSON Schemas for editors and CI (the man page names this folder).

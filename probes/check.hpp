@@ -13,7 +13,8 @@
 
 namespace probes {
 
-// The fixed vocabulary of probe reasons (the man page lists them).
+// The fixed vocabulary of the probe reasons (anycast-sidecar(8), PROBE REASONS): operators,
+// alerts and metric labels rely on these names.
 enum class Reason {
   ok,
   timeout,

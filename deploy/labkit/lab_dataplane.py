@@ -168,7 +168,10 @@ def break_fix(lab_dir: Path, state: dict, save, what: str, n, breaking: bool) ->
     return 0 if ok else 1
 
 
-def load(lab_dir: Path, state: dict, save, qps: float, seconds: float) -> int:
+def load(lab_dir: Path, state: dict, save, qps: float, seconds: float, reload=None) -> int:
+    """The load, printed per second. `reload` reads the lab's state again at the end: a `break`
+    run in another terminal meanwhile recorded its fault there, which saving this command's own
+    copy would erase (then `fix` said "not broken")."""
     dp = plane(lab_dir, state)
     out_path = lab_dir / "load.jsonl"
     with open(out_path, "w") as out:
@@ -200,6 +203,8 @@ def load(lab_dir: Path, state: dict, save, qps: float, seconds: float) -> int:
     except KeyboardInterrupt:
         p.terminate()
     p.wait()
+    if reload is not None:
+        state = reload()
     state["load_pid"] = None
     save(state)
     if total:

@@ -1,5 +1,6 @@
 """The sidecar's side of labkit: writing its configuration, reading its status file, running its
-commands. Everything goes through the operator contract (deploy/man/, README.md)."""
+commands. Everything goes through what operators use: the configuration keys, the status file and
+the commands of anycast-sidecar(8) (deploy/man/anycast-sidecar.8)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ from typing import Optional, Sequence
 
 from .common import run, sidecar_bin
 
-# GoBGP drops routes whose next-hop is in 127/8 (lab-notes.md): announce a documentation address.
+# GoBGP drops routes whose next-hop is in 127/8 (found in the lab): announce a documentation address.
 TEST_NEXT_HOP = "192.0.2.254"
 
 
@@ -21,7 +22,7 @@ def dns_check(port: int, server: str = "127.0.0.1", qname: str = "probe.health.t
              "transport": transport, "expect": {"rcode": rcode}}
     if answers:
         check["expect"]["answers"] = list(answers)
-    # Degraded (contract "Degraded"): only written when given, so older configs stay as they were.
+    # Degraded (deploy/docs/design.md, "Degraded"): only written when given, so older configs stay as they were.
     if on_failure is not None:
         check["on_failure"] = on_failure
     if max_rtt_ms is not None:

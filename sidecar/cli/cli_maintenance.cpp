@@ -15,9 +15,10 @@ namespace sidecar {
 
 namespace {
 constexpr const char* kUsage =
-    "usage: anycast-sidecar maintenance on|off|show --config FILE [--service NAME] [--reason "
+    "usage: anycast-sidecar maintenance on|off|show [--config FILE] [--service NAME] [--reason "
     "TEXT]\n"
-    "       anycast-sidecar maintenance on --wait [--timeout SECONDS] --config FILE ...\n"
+    "       anycast-sidecar maintenance on --wait [--timeout SECONDS] [--config FILE] ...\n"
+    "--config defaults to /etc/anycast-sidecar/sidecar.json.\n"
     "Puts a service (default: all) in or out of maintenance through its maintenance file; the\n"
     "daemon withdraws (or applies when_disabled) within one interval, and needs `rise` successes\n"
     "to announce again after `off`.\n"
@@ -59,12 +60,11 @@ int run_maintenance_command(const std::vector<std::string>& args) {
       return usage_error("maintenance", "--timeout takes whole seconds from 1 to 86400", kUsage);
     }
   }
-  auto path = a.value("--config");
-  if (!path) return usage_error("maintenance", "--config FILE is required", kUsage);
-  auto loaded = load_config_file(*path);
+  const auto path = config_path_of(a);
+  auto loaded = load_config_file(path);
   if (!loaded.config) {
     std::fprintf(stderr, "anycast-sidecar maintenance: %s is invalid (%s); run check-config\n",
-                 shown(*path).c_str(),
+                 shown(path).c_str(),
                  shown(loaded.problems.empty() ? "" : loaded.problems[0]).c_str());
     return 3;
   }
@@ -77,7 +77,7 @@ int run_maintenance_command(const std::vector<std::string>& args) {
   }
   if (selected.empty()) {
     std::fprintf(stderr, "anycast-sidecar maintenance: no service \"%s\" in %s (known: %s)\n",
-                 text::printable(*service, 80).c_str(), shown(*path).c_str(), shown(known).c_str());
+                 text::printable(*service, 80).c_str(), shown(path).c_str(), shown(known).c_str());
     return 3;
   }
   const auto& verb = a.positional[0];

@@ -24,7 +24,7 @@ namespace sidecar {
 namespace {
 
 constexpr const char* kRunHelp =
-    "usage: anycast-sidecar run --config FILE\n"
+    "usage: anycast-sidecar run [--config FILE]   (default /etc/anycast-sidecar/sidecar.json)\n"
     "\n"
     "The daemon, started by ExaBGP's `process` directive. Reads ExaBGP's messages on stdin,\n"
     "writes API commands on stdout, logs on stderr, writes the status file.\n"
@@ -63,10 +63,7 @@ int run_daemon_command(const std::vector<std::string>& args) {
       return 3;
     }
   }
-  if (config_path.empty()) {
-    std::fprintf(stderr, "anycast-sidecar run: --config FILE is required\n%s", kRunHelp);
-    return 3;
-  }
+  if (config_path.empty()) config_path = kDefaultConfigPath;
   hold_standard_descriptors();
   auto result = load_config_file(config_path);
   if (!result.config && !::isatty(STDIN_FILENO)) {

@@ -20,14 +20,13 @@ namespace sidecar {
 namespace {
 constexpr const char* kUsage =
     "usage: anycast-sidecar status [--config FILE | --status-file FILE] [--json] [--max-age S]\n"
-    "Reads the daemon's status file and says what to act on. Exit 0 every service up and\n"
+    "Reads the daemon's status file (named by --config, default\n"
+    "/etc/anycast-sidecar/sidecar.json) and says what to act on. Exit 0 every service up and\n"
     "announced, bridge ok, file fresh; 1 a service in maintenance, rising or falling; 2 a service\n"
     "down, the ExaBGP bridge stalled or gone, a route not confirmed, the configuration invalid\n"
     "(config_error), a heartbeat in the future, or the file older than\n"
     "--max-age (default 3 x the longest service interval, at least 5 s); 3 file "
     "missing, unreadable or malformed.\n";
-
-constexpr const char* kDefaultConfig = "/etc/anycast-sidecar/config.json";
 
 int unknown(bool as_json, const std::string& message) {
   if (as_json) {
@@ -63,7 +62,7 @@ int run_status_command(const std::vector<std::string>& args) {
   if (auto sf = a.value("--status-file")) {
     status_path = *sf;
   } else {
-    auto config_path = a.value("--config").value_or(kDefaultConfig);
+    auto config_path = config_path_of(a);
     auto config_text = read_regular_file(config_path, kMaxConfigBytes);
     if (!config_text.text)
       return unknown(as_json, config_text.error + " (or pass --status-file FILE)");

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "sidecar/config/config.hpp"
 #include "sidecar/lib/printable.hpp"
 
 namespace sidecar {
@@ -47,6 +48,20 @@ int usage_error(const std::string& command, const std::string& message, const ch
   std::fprintf(stderr, "anycast-sidecar %s: %s\n%s", command.c_str(),
                text::printable(message, 2000).c_str(), usage);
   return 3;
+}
+
+std::string config_path_of(const ParsedArgs& args) {
+  return args.value("--config").value_or(kDefaultConfigPath);
+}
+
+bool is_sidecar_run(std::string_view cmdline) {
+  auto end = cmdline.find('\0');
+  if (end == std::string_view::npos) return false;
+  auto program = cmdline.substr(0, end);
+  auto slash = program.rfind('/');
+  if (slash != std::string_view::npos) program = program.substr(slash + 1);
+  auto rest = cmdline.substr(end + 1);
+  return program == "anycast-sidecar" && rest.substr(0, rest.find('\0')) == "run";
 }
 
 }  // namespace sidecar

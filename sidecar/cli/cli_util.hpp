@@ -32,6 +32,13 @@ ParsedArgs parse_args(const std::vector<std::string>& args, const std::set<std::
 // '?', at most 300 bytes). Every CLI line that shows such text goes through it.
 std::string shown(std::string_view text);
 
+// The --config value, or the packaged path (kDefaultConfigPath) when it is not given.
+std::string config_path_of(const ParsedArgs& args);
+
+// True when /proc/PID/cmdline (NUL-separated) is `anycast-sidecar run ...`: a pid read from a
+// status file may since have been reused by another process, which must never be signalled.
+bool is_sidecar_run(std::string_view cmdline);
+
 // Prints "anycast-sidecar CMD: MESSAGE" and the usage on stderr; returns 3 (UNKNOWN).
 int usage_error(const std::string& command, const std::string& message, const char* usage);
 

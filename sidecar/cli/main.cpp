@@ -1,4 +1,4 @@
-// anycast-sidecar: dispatches to the commands of ../shared/contract.md.
+// anycast-sidecar: dispatches to the operator commands (anycast-sidecar(8) describes them).
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -8,6 +8,7 @@
 #include "sidecar/cli/cli_check_config.hpp"
 #include "sidecar/cli/cli_maintenance.hpp"
 #include "sidecar/cli/cli_run.hpp"
+#include "sidecar/cli/cli_signal.hpp"
 #include "sidecar/cli/cli_status.hpp"
 #include "sidecar/cli/probe_cli.hpp"
 #include "sidecar/lib/printable.hpp"
@@ -22,18 +23,23 @@ constexpr const char* kHelp =
     "anycast routes through ExaBGP's process API.\n"
     "\n"
     "commands:\n"
-    "  run --config FILE             the daemon (ExaBGP's `process` child)\n"
+    "  run [--config FILE]           the daemon (ExaBGP's `process` child)\n"
     "  probe @SERVER[:PORT] NAME [TYPE] [options]\n"
     "                                query a resolver like dig and name the failure's cause\n"
-    "  probe --config FILE [--service NAME]\n"
+    "  probe [--config FILE] [--service NAME]\n"
     "                                run every configured check once, as the daemon judges it\n"
     "  status [--config FILE | --status-file FILE] [--json] [--max-age SECONDS]\n"
     "                                what the daemon sees, with a monitoring exit code\n"
-    "  check-config --config FILE    validate a configuration\n"
-    "  maintenance on|off|show --config FILE [--service NAME] [--reason TEXT]\n"
+    "  check-config [--config FILE] [--as-user USER]\n"
+    "                                validate a configuration, and this machine for USER\n"
+    "  maintenance on|off|show [--config FILE] [--service NAME] [--reason TEXT]\n"
     "                                take a service out of (or back into) anycast\n"
+    "  reload [--config FILE]        SIGHUP the running daemon, report accepted or rejected\n"
+    "  restart [--config FILE]       restart the daemon without withdrawing (SIGKILL by pid;\n"
+    "                                ExaBGP respawns it)\n"
     "  help                          this text; every command takes --help\n"
     "\n"
+    "--config FILE defaults to /etc/anycast-sidecar/sidecar.json (the packaged unit's).\n"
     "exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad usage, unreadable input)\n";
 
 int dispatch(const std::vector<std::string>& argv) {
@@ -52,6 +58,8 @@ int dispatch(const std::vector<std::string>& argv) {
   if (cmd == "status") return sidecar::run_status_command(rest);
   if (cmd == "check-config") return sidecar::run_check_config_command(rest);
   if (cmd == "maintenance") return sidecar::run_maintenance_command(rest);
+  if (cmd == "reload") return sidecar::run_reload_command(rest);
+  if (cmd == "restart") return sidecar::run_restart_command(rest);
   std::fprintf(stderr, "anycast-sidecar: unknown command '%s'\n\n%s",
                text::printable(cmd, 80).c_str(), kHelp);
   return 3;

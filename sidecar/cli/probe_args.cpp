@@ -83,6 +83,8 @@ ProbeArgsResult parse_probe_args(const std::vector<std::string>& args) {
   }
   p.config_path = a.value("--config");
   p.service = a.value("--service");
+  // No server named: the configured checks of the packaged configuration.
+  if (!p.config_path && a.positional.empty()) p.config_path = config_path_of(a);
   if (p.config_path) {
     for (const char* o :
          {"--count", "--interval-ms", "--timeout-ms", "--expect-rcode", "--expect-answer"}) {
@@ -103,7 +105,7 @@ ProbeArgsResult parse_probe_args(const std::vector<std::string>& args) {
     return r;
   }
   if (p.service) {
-    r.error = "--service needs --config FILE";
+    r.error = "--service goes with the configured checks, not with @SERVER";
     return r;
   }
   if (a.positional.size() < 2 || a.positional.size() > 3 || a.positional[0].empty() ||

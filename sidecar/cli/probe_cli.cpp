@@ -26,7 +26,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: anycast-sidecar probe @SERVER[:PORT] NAME [TYPE] [options]\n"
-    "       anycast-sidecar probe --config FILE [--service NAME] [--json]\n"
+    "       anycast-sidecar probe [--config FILE] [--service NAME] [--json]\n"
     "Queries a resolver and names the cause of any failure (timeout, connection_refused,\n"
     "servfail, refused, nxdomain, nodata, wrong_answer, bad_response, network_error).\n"
     "options:\n"

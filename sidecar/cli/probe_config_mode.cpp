@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "sidecar/cli/as_user.hpp"
 #include "sidecar/cli/cli_util.hpp"
 #include "sidecar/cli/probe_cli.hpp"
 #include "sidecar/daemon/check_runner.hpp"
@@ -24,6 +25,15 @@ int run_probe_config_mode(const ProbeArgs& a) {
                  shown(*a.config_path).c_str());
     for (const auto& p : loaded.problems) std::fprintf(stderr, "  %s\n", shown(p).c_str());
     return 3;
+  }
+  // Run as root, an exec check (unbound-control, rndc) reads keys and sockets the daemon's user
+  // may not: say so rather than report a health the daemon will not see.
+  if (*a.config_path == kDefaultConfigPath && current_user() != kDaemonUser) {
+    std::fprintf(stderr,
+                 "anycast-sidecar probe: warning: running as %s, but the daemon runs as %s: exec "
+                 "checks may pass here and fail there; to see what it sees: runuser -u %s -- "
+                 "anycast-sidecar probe\n",
+                 current_user().c_str(), kDaemonUser, kDaemonUser);
   }
   std::vector<ServiceConfig> services;
   for (const auto& s : loaded.config->services) {

@@ -1,5 +1,5 @@
 #pragma once
-// The configuration of ../shared/contract.md: loading (JSON with comments), defaults and
+// The configuration (anycast-sidecar(8), CONFIGURATION): loading (JSON with comments), defaults and
 // validation. Pure: takes text, returns values or a list of problems naming field paths.
 #include <chrono>
 #include <cstdint>
@@ -82,6 +82,10 @@ struct ServiceConfig {
   std::vector<RouteConfig> routes;
   std::size_t transitions_kept = 20;  // in the status file
 };
+
+// Where every command looks for the configuration without --config: the path the packaged unit,
+// the example exabgp.conf and the man page use.
+inline constexpr const char* kDefaultConfigPath = "/etc/anycast-sidecar/sidecar.json";
 
 struct Config {
   std::string status_file = "/run/anycast-sidecar/status.json";

@@ -4,6 +4,33 @@
 #include "sidecar/config/config_sections.hpp"
 
 namespace sidecar::config_detail {
+
+namespace {
+
+// An IPv6 prefix needs an IPv6 next hop. ExaBGP's `self` is the local address of the session the
+// route goes out on: on an IPv4 session the router received 0.0.0.0 (or ::ffff:a.b.c.d) while
+// `status` said announced. The configuration cannot see the sessions (they are in exabgp.conf),
+// so the rule is: `self` for an IPv6 prefix only when `neighbors` names IPv6 peers only.
+std::string next_hop_family_problem(const bridge::Route& route) {
+  if (!route.prefix.ipv6) return {};
+  const bool self = route.next_hop.text == "self";
+  if (!self) {
+    if (route.next_hop.text.find(':') != std::string::npos) return {};
+    return route.next_hop.text + " is an IPv4 next hop for the IPv6 prefix " + route.prefix.text +
+           ": give an IPv6 address of this node";
+  }
+  const bool v6_peers_only =
+      !route.neighbors.empty() &&
+      std::all_of(route.neighbors.begin(), route.neighbors.end(),
+                  [](const std::string& n) { return n.find(':') != std::string::npos; });
+  if (v6_peers_only) return {};
+  return "\"self\" for the IPv6 prefix " + route.prefix.text +
+         " is this node's address on an IPv4 session (the router gets no usable next hop): give "
+         "this node's IPv6 address (e.g. \"2001:db8::10\"), or scope the route to IPv6 "
+         "neighbors";
+}
+
+}  // namespace
 namespace {
 
 void parse_attributes(Checker& c, const json& a, const std::string& path, bridge::Attributes* out) {
@@ -125,6 +152,9 @@ void parse_route(Checker& c, const json& r, const std::string& path, RouteConfig
   out->route.neighbors = bridge::canonical_neighbors(std::move(out->route.neighbors));
   if (auto* a = c.object(r, "attributes", path)) {
     parse_attributes(c, *a, Checker::join(path, "attributes"), &out->attributes);
+  }
+  if (auto problem = next_hop_family_problem(out->route); !problem.empty()) {
+    c.add(Checker::join(path, "next_hop"), problem);
   }
   parse_action(c, r, "when_down", path, &out->when_down);
   parse_action(c, r, "when_disabled", path, &out->when_disabled);

@@ -123,7 +123,7 @@ class Daemon {
                   {"detail",
                    "announcing nothing; fix the file (anycast-sidecar check-config "
                    "--config " +
-                       config_path_ + "), then send SIGHUP"}});
+                       config_path_ + "), then anycast-sidecar reload (SIGHUP)"}});
       for (const auto& p : config_error_) log::error("config_problem", {{"problem", p}});
     }
     log::notice("started", {{"version", kVersion},
@@ -142,6 +142,7 @@ class Daemon {
   void withdraw_stale_routes() {
     auto file = read_regular_file(config_.status_file, kMaxStatusFileBytes);
     if (!file.text) return;  // first start, or unreadable: nothing known to clean up
+    status_.inherit_neighbors(neighbors_in_status(*file.text));
     auto previous = announced_in_status(*file.text);
     if (previous.dropped > 0) {
       // One line whatever the count: the file is anyone's, the log is the operator's.
@@ -259,11 +260,13 @@ class Daemon {
                   {"detail",
                    "the running configuration stays in force; run anycast-sidecar "
                    "check-config --config " +
-                       config_path_}});
+                       config_path_ + ", fix, then anycast-sidecar reload"}});
       for (const auto& p : result.problems) log::error("config_problem", {{"problem", p}});
       if (!config_error_.empty()) {
         config_error_ = result.problems;
-        status_.changed();
+        status_.reloaded({});  // the problems show as config_error
+      } else {
+        status_.reloaded(result.problems);  // `status` warns until a reload is accepted
       }
       return;
     }
@@ -332,7 +335,7 @@ class Daemon {
     refresh_timer_.cancel();
     log::notice("reloaded",
                 {{"config", config_path_}, {"services", std::to_string(config_.services.size())}});
-    status_.changed();
+    status_.reloaded({});
   }
 
   void finish(int code) {

@@ -51,6 +51,12 @@ void StatusPublisher::changed() {
   if (!throttled_) timer_.cancel();
 }
 
+void StatusPublisher::reloaded(std::vector<std::string> problems) {
+  reloaded_unix_ = unix_now();
+  reload_error_ = std::move(problems);
+  changed();
+}
+
 void StatusPublisher::finish() {
   finished_ = true;
   timer_.cancel();
@@ -120,6 +126,11 @@ StatusSnapshot StatusPublisher::snapshot() {
   for (const auto& n : core.neighbors()) {
     s.exabgp.neighbors.push_back({n.peer, n.state, to_unix(n.since)});
   }
+  for (const auto& n : inherited_neighbors_) {
+    const bool reported = std::any_of(core.neighbors().begin(), core.neighbors().end(),
+                                      [&](const auto& known) { return known.peer == n.peer; });
+    if (!reported) s.exabgp.neighbors.push_back(n);
+  }
   s.exabgp.counters = core.counters();
   s.exabgp.ack = core.options().ack;
   s.exabgp.version = core.exabgp_version();
@@ -141,6 +152,9 @@ StatusSnapshot StatusPublisher::snapshot() {
   s.schedule_max_ms = ctx_.schedule.recent_max_ms(
       std::chrono::duration<double>(Clock::now().time_since_epoch()).count());
   if (!config_error_.empty()) s.config_error = config_error_;
+  s.reloaded_unix = reloaded_unix_;
+  if (!reload_error_.empty()) s.reload_error = reload_error_;
+  for (const auto& [role, line] : write_errors_) s.write_errors.push_back(line);
   return s;
 }
 
@@ -180,7 +194,13 @@ void StatusPublisher::report_write_error(const char* what,
   auto& last = write_error_logged_[what];
   if (!error) {
     last = {};
+    if (write_errors_.erase(what) > 0) changed();
     return;
+  }
+  auto line = std::string(what) + ": " + *error;
+  if (write_errors_[what] != line) {
+    write_errors_[what] = std::move(line);
+    changed();  // shown by the next write (the status file's own failure shows as staleness)
   }
   auto now = Clock::now();
   if (last == Clock::time_point{} || now - last > std::chrono::minutes(1)) {

@@ -21,8 +21,8 @@
 
 namespace sidecar {
 
-// The longest the status file goes unwritten while the daemon runs (README, "Status file"):
-// `status --max-age` defaults to at least 5 s, well above it.
+// The longest the status file goes unwritten while the daemon runs (deploy/docs/monitoring.md, "The
+// status file"): `status --max-age` defaults to at least 5 s, well above it.
 inline constexpr std::chrono::milliseconds kStatusHeartbeat{1000};
 
 class StatusPublisher {
@@ -35,6 +35,12 @@ class StatusPublisher {
   void changed();    // something worth showing changed: write soon (within 20 ms)
   void write_now();  // the final write before exit
   void finish();     // no more writes; the loop ends
+  // The neighbors the previous instance last saw, shown until ExaBGP reports each peer itself.
+  void inherit_neighbors(std::vector<NeighborView> neighbors) {
+    inherited_neighbors_ = std::move(neighbors);
+  }
+  // A SIGHUP was handled: accepted (no problems) or rejected with its problems.
+  void reloaded(std::vector<std::string> problems);
 
  private:
   boost::asio::awaitable<void> loop();
@@ -59,6 +65,10 @@ class StatusPublisher {
   std::string last_metrics_key_;
   bridge::LinkState last_bridge_state_ = bridge::LinkState::ok;
   std::map<std::string, Clock::time_point> write_error_logged_;
+  std::map<std::string, std::string> write_errors_;  // file role -> "role path: error"
+  std::optional<double> reloaded_unix_;
+  std::vector<NeighborView> inherited_neighbors_;
+  std::vector<std::string> reload_error_;
 };
 
 }  // namespace sidecar

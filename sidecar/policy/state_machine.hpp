@@ -1,7 +1,8 @@
 #pragma once
 // The per-service rise/fall state machine, pure: a value in, a value out. Names follow ExaBGP's
 // own healthcheck (INIT, RISING, UP, FALLING, DOWN, DISABLED) so operators recognise them, plus
-// DEGRADED (contract "Degraded"): healthy by the down checks, but a degrade check fails.
+// DEGRADED (deploy/docs/design.md, "Degraded"): healthy by the down checks, but a degrade check
+// fails.
 //
 // DEGRADED rules: UP becomes DEGRADED after `fall` consecutive degraded rounds and DEGRADED
 // becomes UP after `rise` consecutive clean ones. A failing round (the down checks' policy does

@@ -1,6 +1,8 @@
 #include "sidecar/status/previous_routes.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "sidecar/lib/printable.hpp"
@@ -154,6 +156,36 @@ PreviousSplit split_previous(const std::vector<bridge::Route>& previous, const C
       if (!kept.neighbors.empty()) out.kept.push_back(std::move(kept));
     }
     out.stale.push_back(std::move(stale));
+  }
+  return out;
+}
+
+std::vector<NeighborView> neighbors_in_status(std::string_view text) {
+  std::vector<NeighborView> out;
+  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return out;
+  auto exabgp = doc.find("exabgp");
+  if (exabgp == doc.end() || !exabgp->is_object()) return out;
+  auto neighbors = exabgp->find("neighbors");
+  if (neighbors == exabgp->end() || !neighbors->is_array()) return out;
+  std::set<std::string> seen;
+  for (const auto& n : *neighbors) {
+    if (!n.is_object()) continue;
+    auto peer = n.find("peer");
+    auto state = n.find("state");
+    if (peer == n.end() || !peer->is_string() || state == n.end() || !state->is_string()) continue;
+    auto address = bridge::parse_address(peer->get_ref<const std::string&>());
+    const auto& s = state->get_ref<const std::string&>();
+    bool word = !s.empty() && s.size() <= 16 &&
+                std::all_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    if (!address || !word || !seen.insert(*address).second) continue;
+    NeighborView v{*address, s, 0};
+    if (auto since = n.find("since_unix"); since != n.end() && since->is_number()) {
+      double t = since->get<double>();
+      if (std::isfinite(t) && t >= 0 && t < 1e11) v.since_unix = t;
+    }
+    out.push_back(std::move(v));
+    if (out.size() >= 256) break;
   }
   return out;
 }

@@ -19,6 +19,7 @@
 
 #include "exabgp-bridge/route.hpp"
 #include "sidecar/config/config.hpp"
+#include "sidecar/status/status_model.hpp"
 
 namespace sidecar {
 
@@ -27,6 +28,12 @@ inline constexpr std::size_t kMaxPreviousRoutes = 1024;            // far above 
 inline constexpr std::size_t kMaxPreviousNeighbors = 64;           // per route
 inline constexpr std::size_t kMaxPreviousCommandBytes = 4096;      // one withdraw line
 inline constexpr std::size_t kMaxPreviousTotalBytes = 256 * 1024;  // all withdraw lines
+
+// The BGP neighbors the previous instance last saw (exabgp.neighbors). ExaBGP tells a child about
+// a session only when it changes, so a restarted sidecar would otherwise show no neighbor (and
+// no neighbor_up series) until the next change. Peers must be addresses, states short lowercase
+// words; at most 256 entries.
+std::vector<NeighborView> neighbors_in_status(std::string_view status_text);
 
 struct PreviousRoutes {
   std::vector<bridge::Route> routes;  // distinct by route_key, in file order

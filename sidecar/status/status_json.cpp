@@ -1,5 +1,6 @@
-// Renders the status file of ../shared/contract.md from a snapshot. Keys of the contract keep their
-// names and meaning; extra keys (interval_ms, routes, counters, ...) only add detail.
+// Renders the status file (deploy/schema/status.schema.json) from a snapshot. The keys monitoring
+// relies on keep their names and meaning; extra keys (interval_ms, routes, counters, ...) only
+// add detail.
 #include <cmath>
 
 #include "sidecar/lib/json_text.hpp"
@@ -188,6 +189,9 @@ nlohmann::json document_without_services(const StatusSnapshot& s) {
     }
     out["withdrawing"] = std::move(withdrawing);
   }
+  if (s.reloaded_unix) out["reloaded_unix"] = round_ms(*s.reloaded_unix);
+  if (s.reload_error) out["reload_error"] = *s.reload_error;
+  if (!s.write_errors.empty()) out["write_errors"] = s.write_errors;
   // Names, details, reasons, ExaBGP text and answers came from outside: whatever a caller forgot
   // to clean, the document leaves here valid UTF-8, so no dump() of it can throw (the services'
   // entries, made by service_to_json, already are).

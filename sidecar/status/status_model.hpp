@@ -48,6 +48,13 @@ struct StatusSnapshot {
   // Routes nobody owns any more whose withdraw ExaBGP has not acknowledged yet (rendered as
   // "withdrawing" when not empty; the next instance reads them back and withdraws them).
   std::vector<bridge::Route> withdrawing;
+  // The last SIGHUP: when it was handled, and its problems while the file stays rejected (the
+  // running configuration is the previous one; `status` warns until a reload is accepted).
+  std::optional<double> reloaded_unix;
+  std::optional<std::vector<std::string>> reload_error;
+  // A status or metrics write that failed ("metrics_file /path: Permission denied"): a node whose
+  // monitoring is blind must say so where on-call looks first.
+  std::vector<std::string> write_errors;
 };
 
 // Every string of the result is valid UTF-8 (sanitized here), so dump() cannot throw on it.

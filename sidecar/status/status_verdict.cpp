@@ -102,11 +102,27 @@ void judge_config_error(const json& status, VerdictFindings& f) {
                           ? std::string("(no detail)")
                           : text::printable(errors->front().get<std::string>(), 300);
   f.raise(Verdict::critical, "the configuration is invalid, nothing is announced: " + first +
-                                 "; next: `anycast-sidecar check-config --config FILE`, fix, "
-                                 "then SIGHUP");
+                                 "; next: `anycast-sidecar check-config`, fix, "
+                                 "then `anycast-sidecar reload`");
   for (const auto& line : *errors) {
     if (line.is_string())
       f.details.push_back("  config: " + text::printable(line.get<std::string>(), 300));
+  }
+}
+
+// A rejected reload (the previous configuration runs) and a failing status or metrics write:
+// WARNING, naming the problem.
+void judge_reload_and_writes(const json& status, VerdictFindings& f) {
+  for (const char* key : {"reload_error", "write_errors"}) {
+    const json* lines = array_at(status, key);
+    if (!lines || lines->empty()) continue;
+    const auto& first = lines->front();
+    auto line = text::printable(first.is_string() ? first.get<std::string>() : "?", 300);
+    f.raise(Verdict::warning,
+            std::string(key) == "reload_error"
+                ? "the last reload was rejected, the previous configuration runs: " + line +
+                      "; next: `anycast-sidecar check-config`, fix, `anycast-sidecar reload`"
+                : "cannot write " + line);
   }
 }
 
@@ -121,7 +137,8 @@ std::string heartbeat_problem(double updated_unix, double now_unix, double max_a
   if (now_unix - updated_unix > max_age_s) {
     return "status file not updated for " + ago(now_unix - updated_unix) + " (max " +
            ago(max_age_s) +
-           "): is anycast-sidecar running? check ExaBGP's log and `systemctl status exabgp`";
+           "): is anycast-sidecar running? check ExaBGP's log and `systemctl status "
+           "anycast-exabgp`";
   }
   return {};
 }
@@ -152,11 +169,11 @@ std::string judge_bridge(const json& ex, double now_unix, VerdictFindings& f) {
   if (!detail.empty()) line += ": " + detail;
   if (state == "stalled") {
     f.raise(Verdict::critical, "ExaBGP bridge stalled: " + detail +
-                                   "; next: check ExaBGP (`systemctl status exabgp`, is it "
+                                   "; next: check ExaBGP (`systemctl status anycast-exabgp`, is it "
                                    "stopped or spinning?)");
   } else if (state == "gone") {
     f.raise(Verdict::critical,
-            "ExaBGP bridge gone: ExaBGP closed the pipe; next: `systemctl status exabgp`");
+            "ExaBGP bridge gone: ExaBGP closed the pipe; next: `systemctl status anycast-exabgp`");
   } else if (state != "ok") {
     f.raise(Verdict::critical, "ExaBGP bridge state \"" + state + "\" unknown");
   }
@@ -224,6 +241,7 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
 
   VerdictFindings f;
   judge_config_error(status, f);
+  judge_reload_and_writes(status, f);
   judge_heartbeat(status, now_unix, max_age_s, f);
   auto bridge_line = judge_bridge(status["exabgp"], now_unix, f);
   for (const auto& s : status["services"]) judge_service(s, now_unix, f);

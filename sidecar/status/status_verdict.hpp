@@ -42,6 +42,7 @@ StatusVerdict judge_status(const nlohmann::json& status, double now_unix, double
 
 // The judges, one concern each (exposed for tests and for judges added beside them).
 void judge_config_error(const nlohmann::json& status, VerdictFindings& f);
+void judge_reload_and_writes(const nlohmann::json& status, VerdictFindings& f);
 void judge_heartbeat(const nlohmann::json& status, double now_unix, double max_age_s,
                      VerdictFindings& f);
 // Returns the bridge's summary line ("exabgp bridge ok (ExaBGP 4.2.21)").

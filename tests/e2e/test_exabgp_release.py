@@ -6,7 +6,7 @@ sidecar leave at once.
 
 Negative control: the version assertion compares with the release labkit started, so running
 this file with ACS_EXABGP_RELEASE=5.0.15 against a sidecar that ignores the version answer (or
-reports another release) fails; see README "ExaBGP releases" for the recorded run."""
+reports another release) fails; see deploy/docs/testing.md, "ExaBGP releases", for the recorded run."""
 import re
 import time
 

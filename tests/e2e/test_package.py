@@ -44,6 +44,11 @@ EXPECTED_FILES = [
     "/usr/share/doc/anycast-sidecar/examples/prometheus-alerts.yml",
     "/usr/share/doc/anycast-sidecar/examples/sidecar-unbound.json",
     "/usr/share/doc/anycast-sidecar/examples/exabgp.conf",
+    "/usr/share/doc/anycast-sidecar/docs/README.md",
+    "/usr/share/doc/anycast-sidecar/docs/operating.md",
+    "/usr/lib/tmpfiles.d/anycast-sidecar.conf",
+    "/usr/libexec/anycast-sidecar/apt-hook",
+    "/usr/libexec/anycast-sidecar/install-node",
 ]
 
 

@@ -187,7 +187,7 @@ class ProbeCases:
         self.assertEqual(objects[-1]["exit_code"], 1)
 
     def test_usage_error_exits_3(self):
-        for args in (["probe"], ["probe", "@nowhere", "x"], ["probe", "@127.0.0.1", "x", "--count"]):
+        for args in (["probe", "--tcp"], ["probe", "@nowhere", "x"], ["probe", "@127.0.0.1", "x", "--count"]):
             out = run([sidecar_bin(), *args], timeout=10)
             self.assertEqual(out.returncode, 3, out)
             self.assertEqual(out.stdout, "", out)

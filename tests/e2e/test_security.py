@@ -1,4 +1,4 @@
-"""The README's security review, claims that need the real programs:
+"""The security review's (deploy/docs/security.md) claims that need the real programs:
 - the sidecar runs as ExaBGP's unprivileged user (ExaBGP started as root drops to `exabgp` and
   runs its child as that user) with no capabilities, and still probes, decides and announces;
 - it writes only its status, metrics and maintenance files, in its own folder, mode 0644;

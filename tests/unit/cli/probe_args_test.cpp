@@ -78,8 +78,16 @@ TEST_CASE("config mode") {
   CHECK_FALSE(ok({"--config", "f"}).service);
 }
 
+TEST_CASE("no server and no --config: the packaged configuration's checks") {
+  for (auto args : {std::vector<std::string>{}, {"--json"}, {"--service", "resolver"}}) {
+    auto a = ok(args);
+    REQUIRE(a.config_path);
+    CHECK(*a.config_path == "/etc/anycast-sidecar/sidecar.json");
+  }
+  CHECK(*ok({"--service", "r"}).service == "r");
+}
+
 TEST_CASE("usage errors name the problem") {
-  CHECK(error({}).find("@SERVER") != std::string::npos);
   CHECK(error({"@127.0.0.1"}).find("@SERVER") != std::string::npos);
   CHECK(error({"127.0.0.1", "x"}).find("@SERVER") != std::string::npos);
   CHECK(error({"@127.0.0.1", "x", "A", "extra"}).find("@SERVER") != std::string::npos);
@@ -107,7 +115,7 @@ TEST_CASE("usage errors name the problem") {
   CHECK(error({"@127.0.0.1", "x", "--count"}).find("needs a value") != std::string::npos);
   CHECK(error({"@127.0.0.1", "x", "--bogus"}).find("--bogus") != std::string::npos);
   CHECK(error({"@127.0.0.1", "x", "--tcp=yes"}).find("--tcp") != std::string::npos);
-  CHECK(error({"@127.0.0.1", "x", "--service", "r"}).find("--config") != std::string::npos);
+  CHECK(error({"@127.0.0.1", "x", "--service", "r"}).find("@SERVER") != std::string::npos);
   CHECK(error({"--config", "f", "@127.0.0.1", "x"}).find("--config") != std::string::npos);
   CHECK(error({"--config", "f", "--tcp"}).find("--tcp") != std::string::npos);
   CHECK(error({"--config", "f", "--count", "2"}).find("--count") != std::string::npos);

@@ -158,7 +158,7 @@ TEST_CASE("derived and optional values") {
   auto r = sidecar::parse_config(with_service(
       R"("hold_down_ms": 0, "hook_timeout_ms": 2000, "transitions_kept": 5, "policy": {"quorum": 2}, )",
       R"([{"qname": "a.test."}, {"type": "exec", "command": ["true"]}])",
-      R"([{"prefix": "2001:db8::53/128", "when_down": {"med": 1000, "as_path": [65001, 65001]}}])",
+      R"([{"prefix": "2001:db8::53/128", "next_hop": "2001:db8::10", "when_down": {"med": 1000, "as_path": [65001, 65001]}}])",
       R"("status_file": "/tmp/x/status.json", "log_level": "debug", "exabgp": {"refresh_ms": 60000}, )"));
   INFO((r.problems.empty() ? "" : r.problems[0]));
   REQUIRE(r.config);
@@ -229,6 +229,12 @@ TEST_CASE("malformed configurations: each gives the exact problem line") {
     {with_service(R"("hooks": {"on_up": "notify"}, )"), "services[0].hooks.on_up: must be an array, not a string"},
     {with_service(R"("hooks": {"on_upp": []}, )"), "services[0].hooks.on_upp: unknown key (did you mean \"on_up\"?)"},
     {with_service("", R"([{"qname": "x."}])", "[]"), "services[0].routes: needs at least one route"},
+    {with_service("", R"([{"qname": "x."}])", R"([{"prefix": "2001:db8::53/128"}])"),
+     "services[0].routes[0].next_hop: \"self\" for the IPv6 prefix 2001:db8::53/128 is this node's address on an IPv4 session (the router gets no usable next hop): give this node's IPv6 address (e.g. \"2001:db8::10\"), or scope the route to IPv6 neighbors"},
+    {with_service("", R"([{"qname": "x."}])", R"([{"prefix": "2001:db8::53/128", "neighbors": ["2001:db8::1", "192.0.2.1"]}])"),
+     "services[0].routes[0].next_hop: \"self\" for the IPv6 prefix 2001:db8::53/128 is this node's address on an IPv4 session (the router gets no usable next hop): give this node's IPv6 address (e.g. \"2001:db8::10\"), or scope the route to IPv6 neighbors"},
+    {with_service("", R"([{"qname": "x."}])", R"([{"prefix": "2001:db8::53/128", "next_hop": "192.0.2.10"}])"),
+     "services[0].routes[0].next_hop: 192.0.2.10 is an IPv4 next hop for the IPv6 prefix 2001:db8::53/128: give an IPv6 address of this node"},
     {with_service("", R"([{"qname": "x."}])", R"([{"next_hop": "self"}])"), "services[0].routes[0].prefix: is required (e.g. \"192.0.2.53/32\")"},
     {with_service("", R"([{"qname": "x."}])", R"([{"prefix": "192.0.2.53/32", "when_down": "drain"}])"),
      "services[0].routes[0].when_down: must be \"withdraw\" or an object of attributes to announce with instead (e.g. {\"med\": 1000})"},
@@ -294,6 +300,17 @@ TEST_CASE("problems produced by the route validators name the field and the valu
     REQUIRE(r.problems.size() == 1);
     CHECK(r.problems[0].rfind(c.path, 0) == 0);
     CHECK(r.problems[0].find(c.value) != std::string::npos);
+  }
+}
+
+TEST_CASE("IPv6 prefix: an IPv6 next hop, or self towards IPv6 peers only") {
+  for (const char* route : {R"({"prefix": "2001:db8::53/128", "next_hop": "2001:db8::10"})",
+                            R"({"prefix": "2001:db8::53/128", "neighbors": ["2001:db8::1"]})",
+                            R"({"prefix": "192.0.2.53/32"})"}) {
+    auto r = sidecar::parse_config(
+        with_service("", R"([{"qname": "x."}])", std::string("[") + route + "]"));
+    INFO(route << (r.problems.empty() ? "" : r.problems[0]));
+    CHECK(r.config);
   }
 }
 

@@ -1,4 +1,4 @@
-// Configuration of the degraded state (contract "Degraded"): checks[].on_failure,
+// Configuration of the degraded state (deploy/docs/design.md, "Degraded"): checks[].on_failure,
 // checks[].expect.max_rtt_ms, routes[].when_degraded and hooks.on_degraded, their defaults, and
 // each malformed value with the exact problem line an operator reads.
 #include <catch2/catch.hpp>

@@ -1,5 +1,6 @@
 // The status and metrics files: replaced atomically, readable by monitoring whatever the umask,
-// and never written through a symlink someone planted in their folder (security claim, README).
+// and never written through a symlink someone planted in their folder (security claim,
+// deploy/docs/security.md).
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>

@@ -113,6 +113,16 @@ TEST_CASE("verdict: hard only when every failing down check is connection_refuse
                              {result(Reason::timeout), result(Reason::connection_refused)});
   CHECK_FALSE(degrade.healthy);
   CHECK_FALSE(degrade.hard);
+  // The examples' shape: a refused local-zone check with a failing exec `control` check. As a
+  // down check the exec failure makes the round soft (~550 ms to withdraw a killed resolver);
+  // as a degrade check (the examples) it is not counted, and the refusal is confirmed fast.
+  auto exec_down = judge_round(all, checks(2),
+                               {result(Reason::connection_refused), result(Reason::exit_status)});
+  CHECK_FALSE(exec_down.hard);
+  auto exec_degrade = judge_round(
+      all, checks(2, true), {result(Reason::connection_refused), result(Reason::exit_status)});
+  CHECK_FALSE(exec_degrade.healthy);
+  CHECK(exec_degrade.hard);
   // No results at all: unhealthy, but no evidence.
   CHECK_FALSE(judge_round(all, {}, {}).hard);
 }

@@ -101,7 +101,8 @@ TEST_CASE("extra environment reaches the program") {
 }
 
 TEST_CASE("arguments reach the program verbatim: no shell ever interprets them") {
-  // Security claim (README): exec checks and hooks run argv directly. Were a shell involved,
+  // Security claim (deploy/docs/security.md): exec checks and hooks run argv directly. Were a shell
+  // involved,
   // "$(echo injected)" and ";" would be expanded or split.
   auto r = exec({"echo", "$(echo injected); `id` | x > y"});
   CHECK(r.ok);

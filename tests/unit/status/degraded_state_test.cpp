@@ -1,6 +1,6 @@
-// The degraded state (contract "Degraded"), pure parts: the round verdict over down/degrade
-// checks, every transition into and out of DEGRADED (rise/fall 1 and >1, hold-down, INIT,
-// maintenance, down taking precedence), the route commands and the status verdict.
+// The degraded state (deploy/docs/design.md, "Degraded"), pure parts: the round verdict over
+// down/degrade checks, every transition into and out of DEGRADED (rise/fall 1 and >1, hold-down,
+// INIT, maintenance, down taking precedence), the route commands and the status verdict.
 #include <catch2/catch.hpp>
 
 #include "fixtures/service_config.hpp"
