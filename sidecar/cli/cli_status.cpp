@@ -25,7 +25,7 @@ constexpr const char* kUsage =
     "--max-age (default 3 x the longest service interval, at least 5 s); 3 file "
     "missing, unreadable or malformed.\n";
 
-constexpr const char* kDefaultConfig = "/etc/anycast-sidecar/config.json";
+constexpr const char* kDefaultConfig = kDefaultConfigPath;
 
 int unknown(bool as_json, const std::string& message) {
   if (as_json) {

@@ -8,6 +8,9 @@
 
 namespace sidecar {
 
+// Where the operator commands look for the configuration without --config.
+inline constexpr const char* kDefaultConfigPath = "/etc/anycast-sidecar/config.json";
+
 struct ParsedArgs {
   std::map<std::string, std::vector<std::string>> values;  // option -> values (repeatable)
   std::set<std::string> flags;

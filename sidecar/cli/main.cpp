@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sidecar/cli/cli_check_config.hpp"
+#include "sidecar/cli/cli_fleet.hpp"
 #include "sidecar/cli/cli_maintenance.hpp"
 #include "sidecar/cli/cli_run.hpp"
 #include "sidecar/cli/cli_status.hpp"
@@ -31,9 +32,12 @@ constexpr const char* kHelp =
     "  check-config --config FILE    validate a configuration\n"
     "  maintenance on|off|show --config FILE [--service NAME] [--reason TEXT]\n"
     "                                take a service out of (or back into) anycast\n"
+    "  fleet [--config FILE] [--json] | fleet release|forget NODE --reason TEXT\n"
+    "                                the fleet in etcd: who is out, who holds slots\n"
     "  help                          this text; every command takes --help\n"
     "\n"
-    "exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad usage, unreadable input)\n";
+    "exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad usage, unreadable input);\n"
+    "            75 a fleet slot refused or etcd unreachable (maintenance on, fleet release)\n";
 
 int dispatch(const std::vector<std::string>& argv) {
   if (argv.empty() || argv[0] == "help" || argv[0] == "--help" || argv[0] == "-h") {
@@ -51,6 +55,7 @@ int dispatch(const std::vector<std::string>& argv) {
   if (cmd == "status") return sidecar::run_status_command(rest);
   if (cmd == "check-config") return sidecar::run_check_config_command(rest);
   if (cmd == "maintenance") return sidecar::run_maintenance_command(rest);
+  if (cmd == "fleet") return sidecar::run_fleet_command(rest);
   std::fprintf(stderr, "anycast-sidecar: unknown command '%s'\n\n%s", cmd.c_str(), kHelp);
   return 3;
 }

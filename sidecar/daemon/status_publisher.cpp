@@ -138,6 +138,7 @@ StatusSnapshot StatusPublisher::snapshot() {
   s.schedule_max_ms = ctx_.schedule.recent_max_ms(
       std::chrono::duration<double>(Clock::now().time_since_epoch()).count());
   if (!config_error_.empty()) s.config_error = config_error_;
+  if (ctx_.fleet_status) s.fleet = ctx_.fleet_status();
   return s;
 }
 
