@@ -46,7 +46,7 @@ std::vector<OutService> out_services(const PresenceRecord& p) {
       out.push_back({NodeStatus::maintenance, name + " disabled", s.since_unix});
     } else if (s.state == "down") {
       out.push_back({NodeStatus::withdrawn, name + " down" + reason, s.since_unix});
-    } else if (s.desired == "withdraw") {
+    } else if (out_of_service(s)) {
       out.push_back({NodeStatus::withdrawn, name + " " + shown(s.state) + reason, s.since_unix});
     }
   }

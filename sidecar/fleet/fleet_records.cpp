@@ -224,10 +224,6 @@ std::string cut(const std::string& s, std::size_t max) {
   return out;
 }
 
-bool counts_out(const ServiceRecord& s) {
-  return s.maintenance || s.state == "down" || s.state == "disabled" || s.desired == "withdraw";
-}
-
 std::string finish(json doc) {
   sidecar::valid_utf8_strings(doc);
   return sidecar::dump_json(doc);
@@ -301,6 +297,12 @@ KeyName parse_key(std::string_view prefix, std::string_view key) {
   return {};
 }
 
+bool out_of_service(const ServiceRecord& s) {
+  if (s.maintenance || s.state == "disabled" || s.state == "down") return true;
+  bool announcing_state = s.state == "up" || s.state == "degraded" || s.state == "falling";
+  return !announcing_state && s.desired == "withdraw";
+}
+
 const Slot* BudgetRecord::held_by(std::string_view node) const {
   for (const auto& s : slots) {
     if (s.node == node) return &s;
@@ -319,10 +321,10 @@ std::string render(const PresenceRecord& r) {
   // Out of service first: if the bound cuts services off, it cuts those in service.
   std::vector<const ServiceRecord*> order;
   for (const auto& s : r.services) {
-    if (counts_out(s)) order.push_back(&s);
+    if (out_of_service(s)) order.push_back(&s);
   }
   for (const auto& s : r.services) {
-    if (!counts_out(s)) order.push_back(&s);
+    if (!out_of_service(s)) order.push_back(&s);
   }
   json services = json::array();
   for (std::size_t i = 0; i < order.size() && i < kMaxServices; ++i) {

@@ -103,6 +103,11 @@ struct ServiceRecord {
   bool operator==(const ServiceRecord&) const = default;
 };
 
+// A service takes its node out of service when it is in maintenance (or disabled), down, or not
+// announcing while it starts or rises (desired "withdraw"). Up, degraded and falling services
+// announce; a service without routes is judged by its state alone.
+bool out_of_service(const ServiceRecord& service);
+
 // The last `maintenance off --verify` of the node, as the status file's fleet.verify.
 struct VerifyRecord {
   bool ok = false;

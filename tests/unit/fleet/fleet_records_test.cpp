@@ -377,7 +377,9 @@ TEST_CASE("a node with more services than a record holds writes those out of ser
 
 TEST_CASE("rendering replaces control characters, so nothing is escaped to six bytes") {
   auto p = sample_presence();
-  p.services[0].reason = "a\x01" "b\nc\x7f";
+  p.services[0].reason =
+      "a\x01"
+      "b\nc\x7f";
   auto back = parse_presence(render(p), "node-1");
   REQUIRE(back.value);
   CHECK(back.value->services[0].reason == "a?b?c?");
