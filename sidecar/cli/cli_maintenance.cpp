@@ -125,7 +125,7 @@ int run_maintenance_command(const std::vector<std::string>& args) {
   bool slot_taken_now = false;
   if (verb == "on" && config.fleet) {
     auto reason = a.value("--reason").value_or("maintenance");
-    auto outcome = fleet_take_slot(*config.fleet, config.fleet->node + ": " + reason);
+    auto outcome = fleet_take_slot(*config.fleet, reason);
     if (outcome.kind == FleetOutcome::Kind::refused) {
       std::fprintf(stderr, "anycast-sidecar maintenance: %s; nothing changed on this node\n",
                    outcome.message.c_str());

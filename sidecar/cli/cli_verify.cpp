@@ -5,6 +5,7 @@
 
 #include "sidecar/cli/cli_maintenance.hpp"
 #include "sidecar/fleet/fleet_policy.hpp"
+#include "sidecar/fleet/fleet_summary.hpp"
 #include "sidecar/fleet/verify_file.hpp"
 #include "sidecar/lib/clock.hpp"
 #include "sidecar/lib/printable.hpp"
@@ -25,39 +26,14 @@ std::string str(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// The service's checks as the daemon's last status file shows them. nullopt: not there.
-std::optional<fleet::VerifyInput> verify_input(const json& status, const ServiceConfig& service,
-                                               double now_unix, bool timed_out) {
+// The service's entry in the daemon's status file. nullptr: not there.
+const json* service_entry(const json& status, const std::string& name) {
   auto list = status.find("services");
-  if (list == status.end() || !list->is_array()) return std::nullopt;
+  if (list == status.end() || !list->is_array()) return nullptr;
   for (const auto& s : *list) {
-    if (!s.is_object() || str(s, "name") != service.name) continue;
-    fleet::VerifyInput in;
-    in.service = service.name;
-    in.policy = service.policy;
-    in.rise = service.rise;
-    in.timed_out = timed_out;
-    in.now_unix = now_unix;
-    auto checks = s.find("checks");
-    if (checks == s.end() || !checks->is_array()) return in;
-    for (const auto& c : *checks) {
-      if (!c.is_object()) continue;
-      fleet::VerifyCheck vc;
-      vc.name = text::printable(str(c, "name"), 128);
-      vc.degrade = str(c, "on_failure") == "degrade";
-      auto ok = c.find("ok");
-      vc.ok = ok != c.end() && ok->is_boolean() && ok->get<bool>();
-      vc.reason = text::printable(str(c, "reason"), 128);
-      auto n = c.find("consecutive_successes");
-      if (n != c.end() && n->is_number_integer()) {
-        vc.consecutive_successes =
-            static_cast<int>(std::clamp<std::int64_t>(n->get<std::int64_t>(), 0, 1000000));
-      }
-      in.checks.push_back(std::move(vc));
-    }
-    return in;
+    if (s.is_object() && str(s, "name") == name) return &s;
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 fleet::VerifyRecord failure(const std::string& service, const std::string& check,
@@ -100,12 +76,12 @@ int verify_and_return(const Config& config, const std::vector<const ServiceConfi
     }
     bool all_passed = true;
     for (const auto* s : services) {
-      auto in = verify_input(status, *s, now, timed_out);
-      if (!in) {
+      const json* entry = service_entry(status, s->name);
+      if (!entry) {
         all_passed = false;
         continue;
       }
-      auto d = fleet::decide_verify(*in);
+      auto d = fleet::decide_verify(fleet::verify_input(*entry, *s, start, timed_out, now));
       if (d.kind == fleet::VerifyDecision::Kind::failed) {
         write_verify_file(verify_path, d.record);
         std::fprintf(stderr,

@@ -29,6 +29,7 @@
 #include "sidecar/daemon/status_publisher.hpp"
 #include "sidecar/daemon/watch_hub.hpp"
 #include "sidecar/fleet/fleet_agent.hpp"
+#include "sidecar/fleet/fleet_summary.hpp"
 #include "sidecar/fleet/verify_file.hpp"
 #include "sidecar/lib/exception_text.hpp"
 #include "sidecar/lib/log.hpp"
@@ -175,7 +176,7 @@ class Daemon {
         [this] {
           std::vector<ServiceView> views;
           for (const auto& svc : services_) views.push_back(svc->view());
-          auto p = presence_of(config_.fleet->node, views, unix_now());
+          auto p = fleet::presence_of(config_.fleet->node, kVersion, views, unix_now());
           p.verify = verify_;
           return p;
         },

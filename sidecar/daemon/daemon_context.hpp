@@ -29,7 +29,7 @@ struct DaemonContext {
   ScheduleStats schedule{};       // every service's round lag, for the status and metrics files
   WatchHub* watch_hub = nullptr;  // the resolvers' shared watches (the daemon's)
   // The status file's fleet object (off when the configuration has no fleet block).
-  std::function<FleetStatusView()> fleet_status;
+  std::function<FleetStatusView()> fleet_status{};
 };
 
 }  // namespace sidecar

@@ -24,46 +24,7 @@ namespace {
 // within the TTL once etcd is, rare enough to cost nothing.
 constexpr milliseconds kRetry{1000};
 
-std::string failing_checks(const ServiceView& s) {
-  std::string out;
-  for (const auto& c : s.checks) {
-    if (!c.last || c.last->ok()) continue;
-    out +=
-        (out.empty() ? "" : ", ") + c.name + " " + std::string(probes::to_string(c.last->reason));
-  }
-  return out;
-}
-
-// The record without the time it was written: what decides whether to publish again.
-fleet::PresenceRecord timeless(fleet::PresenceRecord p) {
-  p.updated_unix = 0;
-  return p;
-}
-
 }  // namespace
-
-fleet::PresenceRecord presence_of(const std::string& node, const std::vector<ServiceView>& services,
-                                  double now_unix) {
-  fleet::PresenceRecord p;
-  p.node = node;
-  p.version = kVersion;
-  p.updated_unix = now_unix;
-  for (const auto& s : services) {
-    fleet::ServiceRecord r;
-    r.name = s.name;
-    r.state = std::string(to_string(s.state));
-    r.desired = service_desired(s);
-    r.reason = failing_checks(s);
-    r.since_unix = s.since_unix;
-    if (s.maintenance)
-      r.maintenance = fleet::MaintenanceRecord{s.maintenance->reason, s.maintenance->since_unix};
-    for (const auto& route : s.routes) {
-      r.routes.push_back({route.prefix, std::string(to_string(route.desired))});
-    }
-    p.services.push_back(std::move(r));
-  }
-  return p;
-}
 
 FleetAgent::FleetAgent(asio::io_context& io, FleetConfig config, etcd::ClientOptions options,
                        Presence presence, std::function<void()> changed, Spawn spawn)
@@ -139,7 +100,7 @@ awaitable<void> FleetAgent::pause(asio::steady_timer& timer, milliseconds d) {
 awaitable<bool> FleetAgent::publish_presence() {
   auto record = presence_();
   presence_dirty_ = false;
-  if (published_ && timeless(*published_) == timeless(record)) co_return true;
+  if (published_ && fleet::same_presence(*published_, record)) co_return true;
   auto r = co_await session_.put(fleet::presence_key(config_.prefix, config_.node),
                                  fleet::render(record), lease_);
   if (auto e = etcd::error_of(r)) {
@@ -216,7 +177,7 @@ awaitable<void> FleetAgent::watch_loop() {
   const auto dir = fleet::normalized_prefix(config_.prefix) + "/";
   while (!stopped_) {
     auto range = co_await watcher_.range(dir, true);
-    if (auto e = etcd::error_of(range)) {
+    if (etcd::error_of(range)) {
       co_await pause(watch_timer_, kRetry);
       continue;
     }

@@ -74,8 +74,4 @@ class FleetAgent {
   FleetStatusView status_;
 };
 
-// The presence record of this node: its services as the status file shows them.
-fleet::PresenceRecord presence_of(const std::string& node, const std::vector<ServiceView>& services,
-                                  double now_unix);
-
 }  // namespace sidecar

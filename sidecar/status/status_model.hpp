@@ -11,6 +11,7 @@
 #include "exabgp-bridge/bridge_core.hpp"
 #include "sidecar/policy/schedule_stats.hpp"
 #include "sidecar/policy/service_view.hpp"
+#include "sidecar/status/fleet_view.hpp"
 
 namespace sidecar {
 
@@ -45,6 +46,7 @@ struct StatusSnapshot {
   // Set when the configuration could not be used: the problems, one line each (contract: the
   // process stays up announcing nothing; `status` exits 2 and shows them).
   std::optional<std::vector<std::string>> config_error;
+  FleetStatusView fleet;  // off unless the configuration has a fleet block
 };
 
 // Every string of the result is valid UTF-8 (sanitized here), so dump() cannot throw on it.
@@ -60,5 +62,7 @@ std::string render_status(const StatusSnapshot& snapshot);
 std::string service_entry_text(const ServiceView& service);
 std::string render_status(const StatusSnapshot& snapshot, const std::vector<std::string>& entries);
 std::string metrics_text(const StatusSnapshot& snapshot);
+// The status file's "fleet" object (sanitized like the rest).
+nlohmann::json fleet_to_json(const FleetStatusView& fleet);
 
 }  // namespace sidecar

@@ -5,6 +5,7 @@
 
 #include "probes/check.hpp"
 #include "sidecar/lib/printable.hpp"
+#include "sidecar/status/fleet_verdict.hpp"
 
 namespace sidecar {
 namespace {
@@ -249,6 +250,10 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
       j.raise(2, name + " in unknown state \"" + state + "\"");
     }
   }
+
+  auto fleet = judge_fleet(status, now_unix);
+  for (auto& [c, p] : fleet.problems) j.raise(c, std::move(p));
+  for (auto& d : fleet.details) details.push_back(std::move(d));
 
   std::stable_sort(j.ranked.begin(), j.ranked.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
