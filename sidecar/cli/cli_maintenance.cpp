@@ -127,8 +127,7 @@ int run_maintenance_command(const std::vector<std::string>& args) {
     auto reason = a.value("--reason").value_or("maintenance");
     auto outcome = fleet_take_slot(*config.fleet, reason);
     if (outcome.kind == FleetOutcome::Kind::refused) {
-      std::fprintf(stderr, "anycast-sidecar maintenance: %s; nothing changed on this node\n",
-                   outcome.message.c_str());
+      std::fprintf(stderr, "anycast-sidecar maintenance: %s\n", outcome.message.c_str());
       return kExitTempFail;
     }
     if (outcome.kind == FleetOutcome::Kind::error) {

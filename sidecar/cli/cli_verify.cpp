@@ -84,10 +84,7 @@ int verify_and_return(const Config& config, const std::vector<const ServiceConfi
       auto d = fleet::decide_verify(fleet::verify_input(*entry, *s, start, timed_out, now));
       if (d.kind == fleet::VerifyDecision::Kind::failed) {
         write_verify_file(verify_path, d.record);
-        std::fprintf(stderr,
-                     "anycast-sidecar maintenance: verification of %s failed: %s; it stays in "
-                     "maintenance and the fleet slot stays held (exit 2)\n",
-                     s->name.c_str(), d.message.c_str());
+        std::fprintf(stderr, "anycast-sidecar maintenance: %s\n", d.message.c_str());
         return 2;
       }
       if (d.kind != fleet::VerifyDecision::Kind::passed) all_passed = false;

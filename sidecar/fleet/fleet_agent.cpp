@@ -113,6 +113,7 @@ awaitable<bool> FleetAgent::publish_presence() {
     co_return false;
   }
   published_ = std::move(record);
+  reachable();
   co_return true;
 }
 
@@ -149,7 +150,6 @@ awaitable<void> FleetAgent::session_loop() {
       if (lease_ != 0) co_await pause(session_timer_, kRetry);
       continue;
     }
-    reachable();
     if (Clock::now() < next_keepalive) {
       session_timer_.expires_at(next_keepalive);
       boost::system::error_code ec;
@@ -170,6 +170,7 @@ awaitable<void> FleetAgent::session_loop() {
       continue;
     }
     next_keepalive = Clock::now() + period;
+    reachable();
   }
 }
 

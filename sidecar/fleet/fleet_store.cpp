@@ -128,7 +128,8 @@ awaitable<FleetOutcome> forget_member(etcd::Client& client, const std::string& p
       case fleet::ForgetDecision::Kind::forget:
         break;
     }
-    auto txn = budget_unchanged(prefix, d.compare_revision);
+    // The budget is compared only when it is rewritten (the node held a slot).
+    auto txn = d.write_budget ? budget_unchanged(prefix, d.compare_revision) : etcd::Txn();
     // Still gone: a node that came back meanwhile would be counted again at once.
     txn.compare(fleet::presence_key(prefix, node), Target::create, Op::equal, 0);
     if (d.delete_member) txn.del(true, fleet::member_key(prefix, node));
