@@ -258,6 +258,13 @@ class Client::Impl {
       co_return out;
     }
     auto& res = parser.get();
+    if (res.body().size() > opt_.max_answer_bytes) {
+      // Beast's own body_limit did not stop it (seen with Boost 1.74): the cap holds anyway.
+      close();
+      out.transport_error = true;
+      out.error = "answer larger than " + std::to_string(opt_.max_answer_bytes) + " bytes";
+      co_return out;
+    }
     out.status = static_cast<int>(res.result_int());
     out.body = std::move(res.body());
     if (!res.keep_alive()) close();

@@ -12,6 +12,7 @@ import time
 import e2e
 from e2e import sidecar_bin
 
+from fleet_e2e import remove_scratch_if_passed
 from labkit import sidecar as sc
 from labkit.etcd import EtcdCluster
 
@@ -19,6 +20,10 @@ ROUNDS = 100
 
 
 class FleetRace(e2e.TestCase):
+    def tearDown(self):
+        super().tearDown()
+        remove_scratch_if_passed(self)
+
     def configs(self, max_unavailable):
         out = []
         for name in ("node-a", "node-b"):
