@@ -221,6 +221,22 @@ FleetView fleet_view(const FleetRecords& records, const std::map<std::string, do
   return view;
 }
 
+void PresenceMemory::update(const FleetRecords& records, double now_unix) {
+  std::set<std::string> now_present;
+  for (const auto& [node, p] : records.presences) now_present.insert(node);
+  for (const auto& [node, why] : records.unreadable_presence) now_present.insert(node);
+  for (const auto& node : present_) {
+    if (!now_present.count(node)) gone_since_.emplace(node, now_unix);
+  }
+  for (const auto& node : now_present) gone_since_.erase(node);
+  // Bounded like the view: a node forgotten from etcd is forgotten here too.
+  for (auto it = gone_since_.begin(); it != gone_since_.end();) {
+    bool known = records.members.count(it->first) || records.budget.held_by(it->first);
+    it = known ? std::next(it) : gone_since_.erase(it);
+  }
+  present_ = std::move(now_present);
+}
+
 std::size_t nodes_announcing(const FleetView& view, std::string_view prefix,
                              std::string_view except) {
   std::size_t count = 0;
