@@ -64,10 +64,12 @@ void status_from_presence(NodeView& n) {
   }
   n.status = out.front().status;
   double since = out.front().since;
+  constexpr std::size_t kNamed = 3;  // a node with 100 services out is not 100 reasons long
   for (std::size_t i = 0; i < out.size(); ++i) {
-    n.why += (i ? "; " : "") + out[i].why;
+    if (i < kNamed) n.why += (i ? "; " : "") + out[i].why;
     since = std::min(since, out[i].since);
   }
+  if (out.size() > kNamed) n.why += "; and " + std::to_string(out.size() - kNamed) + " more";
   n.since_unix = since;
 }
 

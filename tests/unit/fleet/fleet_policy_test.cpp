@@ -83,6 +83,20 @@ TEST_CASE("view: a node with a service in maintenance and another down names bot
   CHECK(n.since_unix == kNow - 500);
 }
 
+TEST_CASE("view: many services out are named three at a time") {
+  auto etcd = healthy_fleet(0);
+  std::vector<ServiceRecord> services;
+  for (int i = 0; i < 10; ++i) {
+    auto s = service("down", "withdraw", "t" + std::to_string(i), kNow - 100 + i);
+    s.name = "s" + std::to_string(i);
+    services.push_back(s);
+  }
+  etcd.present(presence("node-1", services));
+  auto n = *etcd.view().find("node-1");
+  CHECK(n.why == "s0 down: t0; s1 down: t1; s2 down: t2; and 7 more");
+  CHECK(n.since_unix == kNow - 100);
+}
+
 TEST_CASE("view: a node in service that holds a slot is out") {
   auto etcd = healthy_fleet(2);
   etcd.put(budget_key(kPrefix), render(BudgetRecord{{{"node-1", "verifying", kNow - 5}}}));
