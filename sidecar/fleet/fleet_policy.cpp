@@ -64,10 +64,12 @@ void status_from_presence(NodeView& n) {
   }
   n.status = out.front().status;
   double since = out.front().since;
+  constexpr std::size_t kNamed = 3;  // a node with 100 services out is not 100 reasons long
   for (std::size_t i = 0; i < out.size(); ++i) {
-    n.why += (i ? "; " : "") + out[i].why;
+    if (i < kNamed) n.why += (i ? "; " : "") + out[i].why;
     since = std::min(since, out[i].since);
   }
+  if (out.size() > kNamed) n.why += "; and " + std::to_string(out.size() - kNamed) + " more";
   n.since_unix = since;
 }
 
@@ -219,6 +221,22 @@ FleetView fleet_view(const FleetRecords& records, const std::map<std::string, do
     view.nodes.push_back(std::move(n));
   }
   return view;
+}
+
+void PresenceMemory::update(const FleetRecords& records, double now_unix) {
+  std::set<std::string> now_present;
+  for (const auto& [node, p] : records.presences) now_present.insert(node);
+  for (const auto& [node, why] : records.unreadable_presence) now_present.insert(node);
+  for (const auto& node : present_) {
+    if (!now_present.count(node)) gone_since_.emplace(node, now_unix);
+  }
+  for (const auto& node : now_present) gone_since_.erase(node);
+  // Bounded like the view: a node forgotten from etcd is forgotten here too.
+  for (auto it = gone_since_.begin(); it != gone_since_.end();) {
+    bool known = records.members.count(it->first) || records.budget.held_by(it->first);
+    it = known ? std::next(it) : gone_since_.erase(it);
+  }
+  present_ = std::move(now_present);
 }
 
 std::size_t nodes_announcing(const FleetView& view, std::string_view prefix,

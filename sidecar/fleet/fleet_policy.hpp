@@ -77,6 +77,21 @@ struct FleetView {
   std::size_t present_count() const;
 };
 
+// What the agent remembers between reads: when each presence was last seen vanishing, so that a
+// gone node reads "gone since ..." (etcd keeps no trace of an expired lease). A node gone before
+// this process started has no known time.
+class PresenceMemory {
+ public:
+  // After each read or watch event: a node present before and absent now is gone since now; a
+  // node present again is forgotten.
+  void update(const FleetRecords& records, double now_unix);
+  const std::map<std::string, double>& gone_since() const { return gone_since_; }
+
+ private:
+  std::set<std::string> present_;
+  std::map<std::string, double> gone_since_;
+};
+
 // Every node that is a member, present or holds a slot. `last_seen` is what the caller
 // remembers of presences it saw vanish (node -> unix time), shown as "gone since".
 FleetView fleet_view(const FleetRecords& records,

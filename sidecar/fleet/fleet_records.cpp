@@ -1,5 +1,6 @@
 #include "sidecar/fleet/fleet_records.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -265,6 +266,12 @@ std::string presence_key(std::string_view prefix, std::string_view node) {
 
 std::string budget_key(std::string_view prefix) {
   return normalized_prefix(prefix) + std::string(kBudget);
+}
+
+std::string floor_key(std::string_view prefix, std::string_view route_prefix) {
+  std::string route(route_prefix);
+  std::replace(route.begin(), route.end(), '/', '_');
+  return normalized_prefix(prefix) + std::string(kFloor) + route;
 }
 
 std::string range_end(std::string_view dir) {

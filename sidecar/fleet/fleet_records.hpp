@@ -15,7 +15,9 @@
 //                      deciding from the same snapshot only one write can win; the loser re-reads
 //                      and decides again (and sees the winner's slot). A slot has no lease: a node
 //                      that dies holding it keeps it until `fleet release`.
-//   P/floor/<prefix>   reserved for the fleet floor (min_announcing).
+//   P/floor/<route>    reserved for the fleet floor (min_announcing): one record per announced
+//                      prefix, so that the floor's compare-and-swap is per prefix, as the
+//                      budget's is per fleet.
 // Node names are 1-63 characters of [A-Za-z0-9._-] (a host name fits), so a key names its node
 // without escaping.
 //
@@ -60,6 +62,8 @@ std::string presence_dir(std::string_view prefix);       // "P/presence/"
 std::string member_key(std::string_view prefix, std::string_view node);
 std::string presence_key(std::string_view prefix, std::string_view node);
 std::string budget_key(std::string_view prefix);
+// The fleet floor's record of one announced prefix: "P/floor/192.0.2.53_32" ('/' becomes '_').
+std::string floor_key(std::string_view prefix, std::string_view route_prefix);
 // etcd's range_end for "every key starting with dir" (the last byte incremented).
 std::string range_end(std::string_view dir);
 

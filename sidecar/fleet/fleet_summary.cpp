@@ -73,6 +73,25 @@ void apply_view(sidecar::FleetStatusView& status, const FleetView& view, std::st
   }
 }
 
+std::map<std::string, double> gone_since_from_status(const json& status) {
+  std::map<std::string, double> out;
+  if (!status.is_object() || !status.contains("fleet") || !status["fleet"].is_object()) return out;
+  const auto& f = status["fleet"];
+  if (!f.contains("out_of_service") || !f["out_of_service"].is_array()) return out;
+  for (const auto& n : f["out_of_service"]) {
+    if (!n.is_object() || !n.contains("node") || !n["node"].is_string() || !n.contains("status") ||
+        n["status"] != "gone" || !n.contains("since_unix") || !n["since_unix"].is_number()) {
+      continue;
+    }
+    auto node = n["node"].get<std::string>();
+    auto since = n["since_unix"].get<double>();
+    if (valid_node_name(node) && since >= 0 && since <= kMaxUnixTime && out.size() < kMaxNodes) {
+      out[node] = since;
+    }
+  }
+  return out;
+}
+
 VerifyInput verify_input(const json& entry, const sidecar::ServiceConfig& config,
                          double started_unix, bool timed_out, double now_unix) {
   VerifyInput in;

@@ -6,6 +6,7 @@
 //                   floor_hold itself);
 //   verify_input    a service's entry of the status file as the input of decide_verify (what
 //                   `maintenance off --verify` polls).
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,11 @@ bool same_presence(const PresenceRecord& a, const PresenceRecord& b);
 // Sets members, present, out_of_service, slots, max_unavailable and this node's slot.
 void apply_view(sidecar::FleetStatusView& status, const FleetView& view, std::string_view me,
                 int max_unavailable);
+
+// What this node's daemon remembers of gone nodes (the status file's fleet.out_of_service
+// entries with status "gone" and a time), as fleet_view's last_seen: a one-shot `fleet` read
+// shows "gone since" as the daemon saw it. Anything malformed is left out.
+std::map<std::string, double> gone_since_from_status(const nlohmann::json& status);
 
 // The service's checks from its status file entry ({"checks": [{"name", "on_failure", "ok",
 // "reason", "consecutive_successes", "at_unix"}]}), with policy and rise from its configuration.

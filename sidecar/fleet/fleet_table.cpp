@@ -7,6 +7,7 @@
 #include "sidecar/lib/ago.hpp"
 #include "sidecar/lib/json_text.hpp"
 #include "sidecar/lib/printable.hpp"
+#include "sidecar/status/status_verdict.hpp"
 
 namespace fleet {
 namespace {
@@ -18,19 +19,6 @@ using Row = std::array<std::string, kColumns>;
 
 std::string shown(std::string_view s, std::size_t max = 120) {
   return text::printable(s, max);
-}
-
-std::string_view verdict(int code) {
-  switch (code) {
-    case 0:
-      return "OK";
-    case 1:
-      return "WARNING";
-    case 2:
-      return "CRITICAL";
-    default:
-      return "UNKNOWN";
-  }
 }
 
 std::string services_cell(const NodeView& n) {
@@ -170,12 +158,13 @@ FleetTable finish(int code, std::vector<std::string> problems, const std::string
   FleetTable t;
   t.exit_code = code;
   t.lines.push_back(
-      std::string(verdict(code)) + ": " + (problems.empty() ? summary : problems.front()) +
+      std::string(sidecar::verdict_name(code)) + ": " +
+      (problems.empty() ? summary : problems.front()) +
       (problems.size() > 1 ? " (+" + std::to_string(problems.size() - 1) + " more)" : ""));
   for (std::size_t i = 1; i < problems.size(); ++i) t.lines.push_back("also: " + problems[i]);
   for (auto& l : body) t.lines.push_back(std::move(l));
   t.json = {{"exit_code", code},
-            {"verdict", std::string(verdict(code))},
+            {"verdict", std::string(sidecar::verdict_name(code))},
             {"problems", problems},
             {"fleet", std::move(fleet_json)}};
   sidecar::valid_utf8_strings(t.json);

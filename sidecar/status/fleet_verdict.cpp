@@ -54,22 +54,24 @@ void judge_verify(const json& f, double now, FleetVerdict& v) {
               "--verify`"});
 }
 
+// A count from the file as text, clamped before the cast (casting -1e300 is UB).
+std::string count(std::optional<double> n) {
+  double x = n.value_or(0);
+  if (!(x > 0)) x = 0;
+  return std::to_string(static_cast<long long>(std::min(x, 1e9)));
+}
+
 void describe(const json& f, const std::string& state, double now, FleetVerdict& v) {
   std::string line = fleet_name(f) + " " + state + for_how_long(number(f, "since_unix"), now) +
                      " (this node: " + field(f, "node", "?") + ")";
-  const json& members = f.contains("members") ? f["members"] : json();
+  const json none;
+  const json& members = f.contains("members") ? f["members"] : none;
   if (auto known = number(members, "known")) {
-    line += ": " + std::to_string(static_cast<long long>(std::min(*known, 1e9))) + " members, " +
-            std::to_string(
-                static_cast<long long>(std::min(number(members, "present").value_or(0), 1e9))) +
-            " present";
+    line += ": " + count(known) + " members, " + count(number(members, "present")) + " present";
   }
   if (auto allowed = number(f, "max_unavailable")) {
     line +=
-        ", " +
-        std::to_string(static_cast<long long>(std::min(number(members, "out").value_or(0), 1e9))) +
-        " out of service of " + std::to_string(static_cast<long long>(std::min(*allowed, 1e9))) +
-        " allowed";
+        ", " + count(number(members, "out")) + " out of service of " + count(allowed) + " allowed";
   }
   v.details.push_back(line);
   if (f.contains("out_of_service") && f["out_of_service"].is_array()) {

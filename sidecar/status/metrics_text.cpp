@@ -86,6 +86,8 @@ void fleet_metrics(Writer& w, const FleetStatusView& f) {
   w.family("anycast_sidecar_fleet_max_unavailable", "gauge",
            "Nodes allowed out of service at once (fleet.max_unavailable).");
   w.sample("anycast_sidecar_fleet_max_unavailable", {}, f.max_unavailable);
+  w.family("anycast_sidecar_fleet_slots_held", "gauge", "Maintenance slots held in the fleet.");
+  w.sample("anycast_sidecar_fleet_slots_held", {}, static_cast<double>(f.slots.size()));
   w.family("anycast_sidecar_fleet_slot_held_since_timestamp_seconds", "gauge",
            "Unix time each maintenance slot of the fleet was taken, by the node holding it.");
   for (const auto& slot : f.slots) {

@@ -83,6 +83,20 @@ TEST_CASE("view: a node with a service in maintenance and another down names bot
   CHECK(n.since_unix == kNow - 500);
 }
 
+TEST_CASE("view: many services out are named three at a time") {
+  auto etcd = healthy_fleet(0);
+  std::vector<ServiceRecord> services;
+  for (int i = 0; i < 10; ++i) {
+    auto s = service("down", "withdraw", "t" + std::to_string(i), kNow - 100 + i);
+    s.name = "s" + std::to_string(i);
+    services.push_back(s);
+  }
+  etcd.present(presence("node-1", services));
+  auto n = *etcd.view().find("node-1");
+  CHECK(n.why == "s0 down: t0; s1 down: t1; s2 down: t2; and 7 more");
+  CHECK(n.since_unix == kNow - 100);
+}
+
 TEST_CASE("view: a node in service that holds a slot is out") {
   auto etcd = healthy_fleet(2);
   etcd.put(budget_key(kPrefix), render(BudgetRecord{{{"node-1", "verifying", kNow - 5}}}));
@@ -431,4 +445,31 @@ TEST_CASE("verify: rise below 1 and negative counters are harmless") {
   CHECK(d.passing_rounds == 0);
   CHECK(d.kind == VerifyDecision::Kind::waiting);
   CHECK(d.message == "resolver: 0 of 1 passing rounds");
+}
+
+TEST_CASE("presence memory: a vanished presence is gone since the read that saw it go") {
+  auto etcd = healthy_fleet(3);
+  PresenceMemory memory;
+  memory.update(read_records(kPrefix, etcd.range()), kNow - 100);
+  CHECK(memory.gone_since().empty());
+  etcd.expire("node-2");
+  memory.update(read_records(kPrefix, etcd.range()), kNow - 40);
+  memory.update(read_records(kPrefix, etcd.range()), kNow - 20);  // still gone: time kept
+  REQUIRE(memory.gone_since().count("node-2"));
+  CHECK(memory.gone_since().at("node-2") == kNow - 40);
+  auto view = etcd.view(memory.gone_since());
+  CHECK(view.find("node-2")->since_unix == kNow - 40);
+  CHECK(contains(describe_out(*view.find("node-2"), kNow),
+                 "node-2 gone since 2026-11-22T09:26:00Z (40s ago)"));
+
+  etcd.present(presence("node-2", {up()}));  // back
+  memory.update(read_records(kPrefix, etcd.range()), kNow);
+  CHECK(memory.gone_since().empty());
+
+  etcd.expire("node-3");
+  memory.update(read_records(kPrefix, etcd.range()), kNow);
+  CHECK(memory.gone_since().count("node-3"));
+  etcd.del(member_key(kPrefix, "node-3"));  // forgotten
+  memory.update(read_records(kPrefix, etcd.range()), kNow + 1);
+  CHECK(memory.gone_since().empty());
 }

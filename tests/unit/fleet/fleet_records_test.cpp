@@ -59,6 +59,8 @@ TEST_CASE("keys under the prefix, and what a key is") {
   CHECK(member_key("/acs/dns-eu/", "node-1") == "/acs/dns-eu/members/node-1");
   CHECK(presence_key("/acs/dns-eu", "node-1") == "/acs/dns-eu/presence/node-1");
   CHECK(budget_key("/acs/dns-eu") == "/acs/dns-eu/budget");
+  CHECK(floor_key("/acs/dns-eu", "2001:db8::53/128") == "/acs/dns-eu/floor/2001:db8::53_128");
+  CHECK(parse_key("/acs/dns-eu", floor_key("/acs/dns-eu", "192.0.2.53/32")).kind == KeyKind::floor);
   CHECK(members_dir("/p") == "/p/members/");
   CHECK(presence_dir("/p") == "/p/presence/");
   CHECK(range_end("/p/") == "/p0");

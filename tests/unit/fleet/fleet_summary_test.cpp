@@ -122,3 +122,20 @@ TEST_CASE("verify input: checks from the status file, policy and rise from the c
     CHECK(d.record.check == "local-zone");
   }
 }
+
+TEST_CASE("gone since, as the daemon's status file remembers it") {
+  auto status = json::parse(R"({"fleet": {"state": "ok", "out_of_service": [
+      {"node": "node-3", "status": "gone", "why": "presence expired", "since_unix": 1795339500},
+      {"node": "node-4", "status": "gone", "why": "presence expired", "since_unix": null},
+      {"node": "node-2", "status": "maintenance", "why": "x", "since_unix": 1795339400},
+      {"node": "bad name", "status": "gone", "since_unix": 1},
+      {"node": "node-5", "status": "gone", "since_unix": -1},
+      7, {"node": 3}]}})");
+  auto seen = gone_since_from_status(status);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen.at("node-3") == 1795339500);
+  for (const char* bad : {"null", "[]", R"({"fleet": 1})", R"({"fleet": {"out_of_service": 1}})",
+                          R"({"fleet": {"state": "off"}})"}) {
+    CHECK(gone_since_from_status(json::parse(bad)).empty());
+  }
+}

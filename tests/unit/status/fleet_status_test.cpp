@@ -180,6 +180,7 @@ TEST_CASE("fleet metrics: members, out of service against the budget, slots by n
        {"anycast_sidecar_fleet_state{state=\"ok\"} 1\n", "anycast_sidecar_fleet_members 3\n",
         "anycast_sidecar_fleet_members_present 2\n", "anycast_sidecar_fleet_out_of_service 1\n",
         "anycast_sidecar_fleet_max_unavailable 1\n", "anycast_sidecar_fleet_slot_held 0\n",
+        "anycast_sidecar_fleet_slots_held 1\n",
         "anycast_sidecar_fleet_slot_held_since_timestamp_seconds{node=\"node-3\"} "
         "1795339000\n",
         "anycast_sidecar_fleet_state_since_timestamp_seconds 1795336000\n"}) {
@@ -199,7 +200,7 @@ TEST_CASE("fleet object from a hostile file: never a throw, never OK by accident
       json({{"state", "unreachable"}, {"since_unix", "yesterday"}, {"detail", "\x1b[2J"}}),
       json({{"state", "ok"}, {"since_unix", -1e300}, {"members", 3}, {"max_unavailable", "x"}}),
       json({{"state", "ok"},
-            {"members", {{"known", 1e300}, {"present", -5}}},
+            {"members", {{"known", -1e300}, {"present", -5}, {"out", 1e300}}},
             {"max_unavailable", 1e300}}),
       json({{"state", "ok"}, {"out_of_service", {1, "x", nullptr, {{"node", 3}}}}}),
       json({{"state", "ok"},
