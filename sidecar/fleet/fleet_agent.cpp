@@ -193,8 +193,6 @@ awaitable<void> FleetAgent::watch_loop() {
           if (m.canceled || m.compact_revision > 0) return false;  // read the whole prefix again
           for (const auto& ev : m.events) {
             if (ev.type == etcd::WatchEvent::Type::del) {
-              auto name = fleet::parse_key(config_.prefix, ev.kv.key);
-              if (name.kind == fleet::KeyKind::presence) last_seen_[name.node] = unix_now();
               keys_.erase(ev.kv.key);
             } else {
               keys_[ev.kv.key] = fleet::RawKv{ev.kv.key, ev.kv.value, ev.kv.mod_revision};
@@ -220,8 +218,9 @@ void FleetAgent::rebuild_view() {
     if (!skipped_logged_.count(s)) log::warning("fleet_record_skipped", {{"detail", s}});
   }
   skipped_logged_ = std::move(skipped);
-  fleet::apply_view(status_, fleet::fleet_view(records, last_seen_), config_.node,
-                    config_.max_unavailable);
+  presence_memory_.update(records, unix_now());
+  fleet::apply_view(status_, fleet::fleet_view(records, presence_memory_.gone_since()),
+                    config_.node, config_.max_unavailable);
   changed_();
 }
 

@@ -69,7 +69,7 @@ class FleetAgent {
   std::int64_t lease_ = 0;
   std::optional<fleet::PresenceRecord> published_;
   std::map<std::string, fleet::RawKv> keys_;  // the prefix as the watch last showed it
-  std::map<std::string, double> last_seen_;   // node -> when its presence vanished
+  fleet::PresenceMemory presence_memory_;     // when each presence was seen vanishing
   std::set<std::string> skipped_logged_;      // bad records already logged once
   FleetStatusView status_;
 };
