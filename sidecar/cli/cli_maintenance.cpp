@@ -4,8 +4,11 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "sidecar/cli/cli_fleet.hpp"
 #include "sidecar/cli/cli_util.hpp"
+#include "sidecar/cli/cli_verify.hpp"
 #include "sidecar/config/config.hpp"
+#include "sidecar/fleet/verify_file.hpp"
 #include "sidecar/lib/clock.hpp"
 #include "sidecar/lib/printable.hpp"
 #include "sidecar/status/maintenance_file.hpp"
@@ -18,13 +21,21 @@ constexpr const char* kUsage =
     "usage: anycast-sidecar maintenance on|off|show [--config FILE] [--service NAME] [--reason "
     "TEXT]\n"
     "       anycast-sidecar maintenance on --wait [--timeout SECONDS] [--config FILE] ...\n"
+    "       anycast-sidecar maintenance off --verify [--timeout SECONDS] [--config FILE] ...\n"
     "--config defaults to /etc/anycast-sidecar/sidecar.json.\n"
     "Puts a service (default: all) in or out of maintenance through its maintenance file; the\n"
     "daemon withdraws (or applies when_disabled) within one interval, and needs `rise` successes\n"
     "to announce again after `off`.\n"
     "--wait returns only once the daemon has applied when_disabled to every route and ExaBGP has\n"
     "acknowledged it (exit 0), or after --timeout seconds (default 30; exit 2): drain first, then\n"
-    "stop the resolver.\n";
+    "stop the resolver.\n"
+    "With a fleet block, on first takes a slot of the fleet's budget (max_unavailable) in etcd:\n"
+    "refused (or etcd unreachable), nothing changes and the exit status is 75 (try again later);\n"
+    "off gives the slot back once no service of this node is left in maintenance.\n"
+    "--verify leaves maintenance only after the service's checks passed `rise` rounds in a row\n"
+    "(the daemon keeps probing in maintenance), waits until ExaBGP acknowledged the announcement\n"
+    "and gives the slot back (exit 0); failing checks or --timeout (default 60): the service\n"
+    "stays in maintenance, the slot stays held, `status` says why, exit 2.\n";
 
 std::string when(double unix_time) {
   std::time_t t = static_cast<std::time_t>(unix_time);
@@ -36,9 +47,29 @@ std::string when(double unix_time) {
 }
 }  // namespace
 
+int give_slot_back(const Config& config) {
+  for (const auto& s : config.services) {
+    if (read_maintenance(s.maintenance_file)) return 0;  // still out: the slot stays
+  }
+  auto outcome = fleet_release_slot(*config.fleet, config.fleet->node);
+  switch (outcome.kind) {
+    case FleetOutcome::Kind::done:
+      std::printf("%s\n", outcome.message.c_str());
+      return 0;
+    case FleetOutcome::Kind::not_found:
+      return 0;
+    default:
+      std::fprintf(stderr,
+                   "anycast-sidecar maintenance: maintenance is off but the fleet slot could not "
+                   "be given back (%s); run: anycast-sidecar fleet release %s --reason TEXT\n",
+                   outcome.message.c_str(), config.fleet->node.c_str());
+      return 1;
+  }
+}
+
 int run_maintenance_command(const std::vector<std::string>& args) {
-  auto a =
-      parse_args(args, {"--config", "--service", "--reason", "--timeout"}, {"--help", "--wait"});
+  auto a = parse_args(args, {"--config", "--service", "--reason", "--timeout"},
+                      {"--help", "--wait", "--verify"});
   if (a.has("--help")) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -49,10 +80,17 @@ int run_maintenance_command(const std::vector<std::string>& args) {
     return usage_error("maintenance", "say on, off or show", kUsage);
   }
   const bool wait = a.has("--wait");
-  if ((wait || a.value("--timeout")) && a.positional[0] != "on") {
-    return usage_error("maintenance", "--wait and --timeout go with on", kUsage);
+  const bool verify = a.has("--verify");
+  if (wait && a.positional[0] != "on") {
+    return usage_error("maintenance", "--wait goes with on", kUsage);
   }
-  long long timeout_s = 30;
+  if (verify && a.positional[0] != "off") {
+    return usage_error("maintenance", "--verify goes with off", kUsage);
+  }
+  if (a.value("--timeout") && !wait && !verify) {
+    return usage_error("maintenance", "--timeout goes with on --wait or off --verify", kUsage);
+  }
+  long long timeout_s = verify ? 60 : 30;
   if (auto t = a.value("--timeout")) {
     char* end = nullptr;
     timeout_s = std::strtoll(t->c_str(), &end, 10);
@@ -81,6 +119,30 @@ int run_maintenance_command(const std::vector<std::string>& args) {
     return 3;
   }
   const auto& verb = a.positional[0];
+  const auto& config = *loaded.config;
+  if (verb == "off" && verify) {
+    return verify_and_return(config, selected, std::chrono::seconds(timeout_s));
+  }
+  bool slot_taken_now = false;
+  if (verb == "on" && config.fleet) {
+    auto reason = a.value("--reason").value_or("maintenance");
+    auto outcome = fleet_take_slot(*config.fleet, reason);
+    if (outcome.kind == FleetOutcome::Kind::refused) {
+      std::fprintf(stderr, "anycast-sidecar maintenance: %s\n", outcome.message.c_str());
+      return kExitTempFail;
+    }
+    if (outcome.kind == FleetOutcome::Kind::error) {
+      std::fprintf(stderr,
+                   "anycast-sidecar maintenance: cannot take a fleet slot, the fleet is "
+                   "unreachable (%s); nothing changed on this node, try again later\n",
+                   outcome.message.c_str());
+      return kExitTempFail;
+    }
+    slot_taken_now = outcome.kind == FleetOutcome::Kind::done;
+    std::printf("%s\n", outcome.message.c_str());
+    // A new attempt starts clean: the last verification's outcome no longer applies.
+    remove_verify_file(verify_file_path(config));
+  }
   const double since = unix_now();
   int rc = 0;
   for (const auto* s : selected) {
@@ -114,6 +176,11 @@ int run_maintenance_command(const std::vector<std::string>& args) {
       }
     }
   }
+  if (verb == "on" && rc != 0 && slot_taken_now) {
+    // Nothing went out of service after all: the slot goes back.
+    fleet_release_slot(*config.fleet, config.fleet->node);
+  }
+  if (verb == "off" && rc == 0 && config.fleet) rc = give_slot_back(config);
   if (wait && rc == 0) {
     std::vector<std::string> names;
     for (const auto* s : selected) names.push_back(s->name);

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sidecar/config/config.hpp"
+
 namespace sidecar {
 
 struct ParsedArgs {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sidecar/cli/cli_check_config.hpp"
+#include "sidecar/cli/cli_fleet.hpp"
 #include "sidecar/cli/cli_maintenance.hpp"
 #include "sidecar/cli/cli_run.hpp"
 #include "sidecar/cli/cli_signal.hpp"
@@ -37,10 +38,13 @@ constexpr const char* kHelp =
     "  reload [--config FILE]        SIGHUP the running daemon, report accepted or rejected\n"
     "  restart [--config FILE]       restart the daemon without withdrawing (SIGKILL by pid;\n"
     "                                ExaBGP respawns it)\n"
+    "  fleet [--config FILE] [--json] | fleet release|forget NODE --reason TEXT\n"
+    "                                the fleet in etcd: who is out, who holds slots\n"
     "  help                          this text; every command takes --help\n"
     "\n"
     "--config FILE defaults to /etc/anycast-sidecar/sidecar.json (the packaged unit's).\n"
-    "exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad usage, unreadable input)\n";
+    "exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad usage, unreadable input);\n"
+    "            75 a fleet slot refused or etcd unreachable (maintenance on, fleet release)\n";
 
 int dispatch(const std::vector<std::string>& argv) {
   if (argv.empty() || argv[0] == "help" || argv[0] == "--help" || argv[0] == "-h") {
@@ -58,6 +62,7 @@ int dispatch(const std::vector<std::string>& argv) {
   if (cmd == "status") return sidecar::run_status_command(rest);
   if (cmd == "check-config") return sidecar::run_check_config_command(rest);
   if (cmd == "maintenance") return sidecar::run_maintenance_command(rest);
+  if (cmd == "fleet") return sidecar::run_fleet_command(rest);
   if (cmd == "reload") return sidecar::run_reload_command(rest);
   if (cmd == "restart") return sidecar::run_restart_command(rest);
   std::fprintf(stderr, "anycast-sidecar: unknown command '%s'\n\n%s",

@@ -4,6 +4,8 @@
 // config_fields.cpp.
 #include "sidecar/config/config.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -212,6 +214,13 @@ void parse_services(Checker& c, const json& root, Config* config) {
   }
 }
 
+// fleet.node's default. gethostname() is a plain read of the kernel's uts name.
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return {};
+  return buf;
+}
+
 }  // namespace
 
 ConfigResult parse_config(std::string_view text) {
@@ -230,7 +239,8 @@ ConfigResult parse_config(std::string_view text) {
   }
   c.problems = std::move(duplicates.found);
   Config config;
-  c.known_keys(root, "", {"status_file", "metrics_file", "exabgp", "services", "log_level"});
+  c.known_keys(root, "",
+               {"status_file", "metrics_file", "exabgp", "services", "log_level", "fleet"});
   c.string(root, "status_file", "", &config.status_file);
   c.string(root, "metrics_file", "", &config.metrics_file, true);
   if (c.string(root, "log_level", "", &config.log_level)) {
@@ -243,6 +253,10 @@ ConfigResult parse_config(std::string_view text) {
   }
   if (auto* e = c.object(root, "exabgp", "")) parse_exabgp(c, *e, &config);
   parse_services(c, root, &config);
+  if (auto* f = c.object(root, "fleet", "")) {
+    config.fleet.emplace();
+    parse_fleet(c, *f, host_name(), &*config.fleet);
+  }
   distinct_files(c, config);
   result.problems = std::move(c.problems);
   if (result.problems.empty()) result.config = std::move(config);

@@ -87,12 +87,41 @@ struct ServiceConfig {
 // the example exabgp.conf and the man page use.
 inline constexpr const char* kDefaultConfigPath = "/etc/anycast-sidecar/sidecar.json";
 
+// An etcd endpoint of fleet.endpoints, split once by the loader.
+struct EtcdEndpoint {
+  std::string url;  // as written: "http://127.0.0.1:2379"
+  bool tls = false;
+  std::string host;  // a name or an address (IPv6 without its brackets)
+  std::uint16_t port = 2379;
+  bool operator==(const EtcdEndpoint&) const = default;
+};
+
+// The optional `fleet` block: nodes coordinate through etcd (README, "Fleet"). Absent: the fleet
+// is off and nothing of it runs.
+struct FleetConfig {
+  std::vector<EtcdEndpoint> endpoints;  // required, at least one
+  std::string prefix = "/anycast-sidecar/default";
+  std::string node;  // default: the host name (filled by the loader)
+  int max_unavailable = 1;
+  int min_announcing = 0;
+  // TLS (https:// endpoints): the CA that signs etcd's certificate (default: the system's) and a
+  // client certificate and key for etcd's --client-cert-auth (both or neither).
+  std::string ca_file, cert_file, key_file;
+  // etcd authentication (etcd's --auth): a user and its password, given inline or in a file
+  // readable only by the sidecar's user (the file's first line).
+  std::string username, password, password_file;
+  std::chrono::milliseconds request_timeout{2000};  // one request to one endpoint
+  std::chrono::seconds lease_ttl{5};                // the presence's lease; kept alive at TTL/3
+  bool operator==(const FleetConfig&) const = default;
+};
+
 struct Config {
   std::string status_file = "/run/anycast-sidecar/status.json";
   std::string metrics_file;  // empty: none
   ExabgpSettings exabgp;
   std::vector<ServiceConfig> services;
-  std::string log_level = "info";  // debug | info | notice | warning | error
+  std::string log_level = "info";    // debug | info | notice | warning | error
+  std::optional<FleetConfig> fleet;  // none: the fleet is off
 };
 
 struct ConfigResult {

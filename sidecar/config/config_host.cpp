@@ -87,6 +87,18 @@ std::vector<std::string> host_problems(const Config& config) {
     program(s.hooks.on_disabled, path + ".hooks.on_disabled", &out);
     program(s.hooks.on_degraded, path + ".hooks.on_degraded", &out);
   }
+  if (config.fleet) {
+    const auto& f = *config.fleet;
+    for (auto [file, field] : {std::pair{&f.ca_file, "fleet.ca_file"},
+                               {&f.cert_file, "fleet.cert_file"},
+                               {&f.key_file, "fleet.key_file"},
+                               {&f.password_file, "fleet.password_file"}}) {
+      if (!file->empty() && ::access(file->c_str(), R_OK) != 0) {
+        out.push_back(std::string(field) + ": " + quote(*file) +
+                      " is not a readable file (the sidecar reads it when it talks to etcd)");
+      }
+    }
+  }
   return out;
 }
 

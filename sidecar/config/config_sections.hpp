@@ -16,6 +16,8 @@ void parse_check(Checker& c, const json& j, const std::string& path, std::size_t
 // config_services.cpp: services[i]
 void parse_service(Checker& c, const json& s, const std::string& path, const Config& config,
                    ServiceConfig* out);
+// config_fleet.cpp: the fleet block (default node: host_name, the caller's gethostname()).
+void parse_fleet(Checker& c, const json& f, const std::string& host_name, FleetConfig* out);
 // The folder part of a path ("." for a bare name).
 std::string folder_of(const std::string& path);
 

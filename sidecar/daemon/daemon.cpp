@@ -18,6 +18,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include <sys/resource.h>
 
@@ -27,6 +28,9 @@
 #include "sidecar/daemon/service_runner.hpp"
 #include "sidecar/daemon/status_publisher.hpp"
 #include "sidecar/daemon/watch_hub.hpp"
+#include "sidecar/fleet/fleet_agent.hpp"
+#include "sidecar/fleet/fleet_summary.hpp"
+#include "sidecar/fleet/verify_file.hpp"
 #include "sidecar/lib/exception_text.hpp"
 #include "sidecar/lib/limits.hpp"
 #include "sidecar/lib/log.hpp"
@@ -76,7 +80,10 @@ class Daemon {
         prober_(io, prober_options()),
         ctx_{io, bridge_, prober_,
              [this](const char* task, awaitable<void> c) { spawn(task, std::move(c)); },
-             [this] { status_.changed(); }},
+             [this] {
+               status_.changed();
+               if (fleet_) fleet_->presence_changed();
+             }},
         watch_hub_(ctx_),
         status_(ctx_, config_, services_, config_error_),
         signals_(io, SIGTERM, SIGINT, SIGHUP),
@@ -87,6 +94,7 @@ class Daemon {
   // A runner may outlive the daemon in a coroutine frame the io_context still holds: stopped
   // here, it lets go of its watches while the hub exists.
   ~Daemon() {
+    if (fleet_) fleet_->stop();
     for (auto& svc : services_) svc->stop();
     watch_hub_.stop();
   }
@@ -112,6 +120,7 @@ class Daemon {
     ctx_.hitless_restart = config_.exabgp.hitless_restart;
     withdraw_stale_routes();
     for (const auto& sc : config_.services) add_service(sc);
+    if (config_.fleet && config_error_.empty()) start_fleet();
     spawn("signals", signal_loop());
     status_.start();
     if (config_.exabgp.refresh.count() > 0) spawn("refresh", refresh_loop());
@@ -172,6 +181,46 @@ class Daemon {
       bridge_.retire(bridge::route_key(r), line);
     }
     inherited_ = std::move(split.kept);
+  }
+
+  // The fleet agent (fleet block): presence, lease, watch. Nothing of it decides a route.
+  void start_fleet() {
+    const auto& fc = *config_.fleet;
+    auto options = etcd::client_options(fc);
+    if (auto e = etcd::error_of(options)) {
+      log::error("fleet_config", {{"detail", *e + "; the fleet stays unreachable until fixed"}});
+      options = etcd::ClientOptions{fc.endpoints, fc.ca_file, fc.cert_file,      fc.key_file,
+                                    fc.username,  "",         fc.request_timeout};
+    }
+    verify_path_ = verify_file_path(config_);
+    fleet_ = std::make_unique<FleetAgent>(
+        io_, fc, std::get<etcd::ClientOptions>(options),
+        [this] {
+          std::vector<ServiceView> views;
+          for (const auto& svc : services_) views.push_back(svc->view());
+          auto p = fleet::presence_of(config_.fleet->node, kVersion, views, unix_now());
+          p.verify = verify_;
+          return p;
+        },
+        [this] { status_.changed(); },
+        [this](const char* task, awaitable<void> c) { spawn(task, std::move(c)); });
+    ctx_.fleet_status = [this] {
+      // The CLI writes the verification's outcome beside the status file; read at each write
+      // (a few hundred bytes), and a change goes into the presence too.
+      auto verify = read_verify_file(verify_path_);
+      if (verify != verify_) {
+        verify_ = verify;
+        fleet_->presence_changed();
+      }
+      auto view = fleet_->status();
+      view.verify.reset();
+      if (verify_) {
+        view.verify = FleetVerifyView{verify_->ok, verify_->service, verify_->check,
+                                      verify_->reason, verify_->at_unix};
+      }
+      return view;
+    };
+    fleet_->start();
   }
 
   void add_service(const ServiceConfig& sc) {
@@ -284,6 +333,10 @@ class Daemon {
     for (const auto& s : services_) sent[s->name()] = s->sent();
     auto plan = plan_reload(config_, next, sent);
 
+    if (next.fleet != config_.fleet) {
+      log::warning("reload",
+                   {{"setting", "fleet"}, {"detail", "takes effect at the next restart"}});
+    }
     for (const auto& name : plan.restart_needed) {
       log::warning("reload", {{"setting", name}, {"detail", "takes effect at the next restart"}});
     }
@@ -363,6 +416,9 @@ class Daemon {
   StatusPublisher status_;
   asio::signal_set signals_;
   asio::steady_timer refresh_timer_;
+  std::unique_ptr<FleetAgent> fleet_;  // with a fleet block
+  std::string verify_path_;
+  std::optional<fleet::VerifyRecord> verify_;  // the last verify file read
   bool finished_ = false;
   int exit_code_ = 0;
   int exit_code_after_withdraw_ = 0;  // 70 after an internal error, else 0 (SIGTERM)

@@ -11,6 +11,7 @@
 #include "exabgp-bridge/bridge.hpp"
 #include "probes/dns_prober.hpp"
 #include "sidecar/policy/schedule_stats.hpp"
+#include "sidecar/status/fleet_view.hpp"
 
 namespace sidecar {
 
@@ -27,6 +28,8 @@ struct DaemonContext {
   bool hitless_restart = true;    // exabgp.hitless_restart as started
   ScheduleStats schedule{};       // every service's round lag, for the status and metrics files
   WatchHub* watch_hub = nullptr;  // the resolvers' shared watches (the daemon's)
+  // The status file's fleet object (off when the configuration has no fleet block).
+  std::function<FleetStatusView()> fleet_status{};
 };
 
 }  // namespace sidecar

@@ -155,6 +155,7 @@ StatusSnapshot StatusPublisher::snapshot() {
   s.reloaded_unix = reloaded_unix_;
   if (!reload_error_.empty()) s.reload_error = reload_error_;
   for (const auto& [role, line] : write_errors_) s.write_errors.push_back(line);
+  if (ctx_.fleet_status) s.fleet = ctx_.fleet_status();
   return s;
 }
 

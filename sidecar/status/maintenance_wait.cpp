@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <functional>
 #include <thread>
 
 #include "sidecar/lib/clock.hpp"
@@ -24,50 +25,49 @@ bool process_alive(long pid) {
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
-}  // namespace
-
-DrainProgress drain_progress(const nlohmann::json& status, const std::vector<std::string>& services,
-                             const DrainClock& clock) {
-  if (!status.is_object()) return {false, "a readable status file"};
+// The checks both waits share: a believable file (DrainClock) from a daemon whose bridge is ok.
+// Empty when met.
+std::string fresh_and_bridged(const nlohmann::json& status, const DrainClock& clock) {
+  if (!status.is_object()) return "a readable status file";
   if (auto why = schema_problem(status); !why.empty()) {
-    return {false, "a status file of schema 1 (" + why + ")"};
+    return "a status file of schema 1 (" + why + ")";
   }
   double updated = status["updated_unix"].get<double>();
   if (updated < clock.since_unix) {
-    return {false, "the daemon to write the status file after the maintenance file appeared"};
+    return "the daemon to write the status file after the maintenance file changed";
   }
   if (auto stale = heartbeat_problem(updated, clock.now_unix, clock.max_age_s); !stale.empty()) {
-    return {false, "a fresh status file (" + stale + ")"};
+    return "a fresh status file (" + stale + ")";
   }
   auto pid = number_at(status, "pid");
   if (!pid || !clock.pid_alive ||
       !clock.pid_alive(static_cast<long>(std::clamp(*pid, -1.0, 1e9)))) {
-    return {false, "a running daemon (the pid in the status file is not alive)"};
+    return "a running daemon (the pid in the status file is not alive)";
   }
   const auto& exabgp = status["exabgp"];
-  if (str(exabgp, "state") != "ok") {
-    return {false, "the ExaBGP bridge to be ok (it is " + str(exabgp, "state") + ")"};
-  }
-  for (const auto& name : services) {
-    const nlohmann::json* svc = nullptr;
-    for (const auto& s : status["services"]) {
-      if (str(s, "name") == name) svc = &s;
-    }
-    if (!svc) return {false, "service " + name + " in the status file (is the daemon running?)"};
-    if (str(*svc, "state") != "disabled") {
-      return {false, "service " + name + " to be disabled (it is " + str(*svc, "state") + ")"};
-    }
-    const auto* routes = array_at(*svc, "routes");
-    bool has_routes = routes && !routes->empty();
-    if (has_routes && !bool_at(*svc, "announced").value_or(false)) {
-      return {false, "ExaBGP to acknowledge when_disabled for " + name};
-    }
-  }
-  return {true, ""};
+  if (str(exabgp, "state") != "ok")
+    return "the ExaBGP bridge to be ok (it is " + str(exabgp, "state") + ")";
+  return {};
 }
 
-int wait_for_drain(const Config& config, const std::vector<std::string>& services,
-                   double since_unix, std::chrono::milliseconds timeout) {
+const nlohmann::json* find_service(const nlohmann::json& status, const std::string& name) {
+  const nlohmann::json* svc = nullptr;
+  for (const auto& s : status["services"]) {
+    if (str(s, "name") == name) svc = &s;
+  }
+  return svc;
+}
+
+bool acknowledged(const nlohmann::json& svc) {
+  const auto* routes = array_at(svc, "routes");
+  bool has_routes = routes && !routes->empty();
+  return !has_routes || bool_at(svc, "announced").value_or(false);
+}
+
+int wait_on_status(
+    const Config& config, std::chrono::milliseconds timeout, double since_unix,
+    const std::function<DrainProgress(const nlohmann::json&, const DrainClock&)>& progress_of,
+    const char* what, const char* tail) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   DrainProgress progress{false, "a readable status file " + config.status_file};
   DrainClock clock;
@@ -78,18 +78,72 @@ int wait_for_drain(const Config& config, const std::vector<std::string>& service
   for (;;) {
     if (auto file = read_status_file(config.status_file); file.ok()) {
       clock.now_unix = unix_now();
-      progress = drain_progress(file.doc, services, clock);
+      progress = progress_of(file.doc, clock);
       if (progress.done) return 0;
     }
     if (std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   std::fprintf(stderr,
-               "anycast-sidecar maintenance: not drained after %lld s: still waiting for %s "
-               "(see anycast-sidecar status --config FILE; the maintenance file stays)\n",
-               static_cast<long long>(timeout.count() / 1000),
-               text::printable(progress.waiting_for, 2000).c_str());
+               "anycast-sidecar maintenance: not %s after %lld s: still waiting for %s "
+               "(see anycast-sidecar status --config FILE%s)\n",
+               what, static_cast<long long>(timeout.count() / 1000),
+               text::printable(progress.waiting_for, 2000).c_str(), tail);
   return 2;
+}
+
+}  // namespace
+
+DrainProgress drain_progress(const nlohmann::json& status, const std::vector<std::string>& services,
+                             const DrainClock& clock) {
+  if (auto waiting = fresh_and_bridged(status, clock); !waiting.empty()) return {false, waiting};
+  for (const auto& name : services) {
+    const nlohmann::json* svc = find_service(status, name);
+    if (!svc) return {false, "service " + name + " in the status file (is the daemon running?)"};
+    if (str(*svc, "state") != "disabled") {
+      return {false, "service " + name + " to be disabled (it is " + str(*svc, "state") + ")"};
+    }
+    if (!acknowledged(*svc)) return {false, "ExaBGP to acknowledge when_disabled for " + name};
+  }
+  return {true, ""};
+}
+
+DrainProgress return_progress(const nlohmann::json& status,
+                              const std::vector<std::string>& services, const DrainClock& clock) {
+  if (auto waiting = fresh_and_bridged(status, clock); !waiting.empty()) return {false, waiting};
+  for (const auto& name : services) {
+    const nlohmann::json* svc = find_service(status, name);
+    if (!svc) return {false, "service " + name + " in the status file (is the daemon running?)"};
+    auto state = str(*svc, "state");
+    auto desired = str(*svc, "desired");
+    if (state != "up" && state != "degraded") {
+      return {false, "service " + name + " to be up (it is " + state + ")"};
+    }
+    if (desired.rfind("announce", 0) != 0 || !acknowledged(*svc)) {
+      return {false, "ExaBGP to acknowledge the announcement of " + name};
+    }
+  }
+  return {true, ""};
+}
+
+int wait_for_drain(const Config& config, const std::vector<std::string>& services,
+                   double since_unix, std::chrono::milliseconds timeout) {
+  return wait_on_status(
+      config, timeout, since_unix,
+      [&](const nlohmann::json& doc, const DrainClock& clock) {
+        return drain_progress(doc, services, clock);
+      },
+      "drained", "; the maintenance file stays");
+}
+
+int wait_for_return(const Config& config, const std::vector<std::string>& services,
+                    double since_unix, std::chrono::milliseconds timeout) {
+  return wait_on_status(
+      config, timeout, since_unix,
+      [&](const nlohmann::json& doc, const DrainClock& clock) {
+        return return_progress(doc, services, clock);
+      },
+      "announced again", "");
 }
 
 }  // namespace sidecar

@@ -35,9 +35,18 @@ struct DrainClock {
 DrainProgress drain_progress(const nlohmann::json& status, const std::vector<std::string>& services,
                              const DrainClock& clock);
 
+// `maintenance off --verify`, after the maintenance file is gone: whether every service named is
+// in service again (not disabled, down or rising) with its announcement acknowledged by ExaBGP,
+// in a believable file (DrainClock) whose bridge is ok.
+DrainProgress return_progress(const nlohmann::json& status,
+                              const std::vector<std::string>& services, const DrainClock& clock);
+
 // Polls the configured status file every 50 ms until drain_progress is done (returns 0) or the
 // timeout passes (prints what it waited for, returns 2).
 int wait_for_drain(const Config& config, const std::vector<std::string>& services,
                    double since_unix, std::chrono::milliseconds timeout);
+// The same for return_progress.
+int wait_for_return(const Config& config, const std::vector<std::string>& services,
+                    double since_unix, std::chrono::milliseconds timeout);
 
 }  // namespace sidecar

@@ -60,6 +60,59 @@ constexpr ServiceState kStates[] = {
     ServiceState::init, ServiceState::rising,   ServiceState::up,      ServiceState::falling,
     ServiceState::down, ServiceState::disabled, ServiceState::degraded};
 
+// The fleet as this node last saw it. Every node reports the whole fleet (slots, nodes out), so
+// alert rules aggregate with max by (node) rather than sum. With the fleet off only the state
+// family is written: a dashboard can tell "off" from "not reporting".
+void fleet_metrics(Writer& w, const FleetStatusView& f) {
+  w.family("anycast_sidecar_fleet_state", "gauge",
+           "Fleet coordination through etcd: 1 for the current one of off, ok, unreachable.");
+  for (auto st : {FleetState::off, FleetState::ok, FleetState::unreachable}) {
+    w.sample("anycast_sidecar_fleet_state", {{"state", to_string(st)}}, f.state == st ? 1 : 0);
+  }
+  if (f.state == FleetState::off) return;
+  w.family("anycast_sidecar_fleet_state_since_timestamp_seconds", "gauge",
+           "Unix time the fleet state last changed.");
+  w.sample("anycast_sidecar_fleet_state_since_timestamp_seconds", {}, f.since_unix);
+  w.family("anycast_sidecar_fleet_members", "gauge", "Nodes known to the fleet.");
+  w.sample("anycast_sidecar_fleet_members", {}, static_cast<double>(f.members));
+  w.family("anycast_sidecar_fleet_members_present", "gauge",
+           "Nodes whose presence (under an etcd lease) is alive.");
+  w.sample("anycast_sidecar_fleet_members_present", {}, static_cast<double>(f.present));
+  w.family("anycast_sidecar_fleet_out_of_service", "gauge",
+           "Nodes out of service: in maintenance, withdrawn for a failure, gone, or holding a "
+           "slot.");
+  w.sample("anycast_sidecar_fleet_out_of_service", {},
+           static_cast<double>(f.out_of_service.size()));
+  w.family("anycast_sidecar_fleet_max_unavailable", "gauge",
+           "Nodes allowed out of service at once (fleet.max_unavailable).");
+  w.sample("anycast_sidecar_fleet_max_unavailable", {}, f.max_unavailable);
+  w.family("anycast_sidecar_fleet_slots_held", "gauge", "Maintenance slots held in the fleet.");
+  w.sample("anycast_sidecar_fleet_slots_held", {}, static_cast<double>(f.slots.size()));
+  w.family("anycast_sidecar_fleet_slot_held_since_timestamp_seconds", "gauge",
+           "Unix time each maintenance slot of the fleet was taken, by the node holding it.");
+  for (const auto& slot : f.slots) {
+    w.sample("anycast_sidecar_fleet_slot_held_since_timestamp_seconds", {{"node", slot.node}},
+             slot.since_unix);
+  }
+  w.family("anycast_sidecar_fleet_slot_held", "gauge", "1 while this node holds a fleet slot.");
+  w.sample("anycast_sidecar_fleet_slot_held", {}, f.slot ? 1 : 0);
+  w.family("anycast_sidecar_fleet_verify_failed", "gauge",
+           "1 while this node's last maintenance off --verify failed (it stays out, holding its "
+           "slot).");
+  bool failed = f.verify && !f.verify->ok;
+  w.sample("anycast_sidecar_fleet_verify_failed",
+           {{"service", failed ? f.verify->service : ""},
+            {"check", failed ? f.verify->check : ""},
+            {"reason", failed ? f.verify->reason : ""}},
+           failed ? 1 : 0);
+  w.family(
+      "anycast_sidecar_fleet_floor_hold", "gauge",
+      "1 for each prefix the fleet floor keeps announced although the service would withdraw.");
+  for (const auto& prefix : f.floor_hold) {
+    w.sample("anycast_sidecar_fleet_floor_hold", {{"prefix", prefix}}, 1);
+  }
+}
+
 }  // namespace
 
 std::string metrics_text(const StatusSnapshot& s) {
@@ -199,6 +252,7 @@ std::string metrics_text(const StatusSnapshot& s) {
     w.sample("anycast_sidecar_transitions_total", {{"service", svc.name}},
              static_cast<double>(svc.transitions_total));
   }
+  fleet_metrics(w, s.fleet);
   return w.take();
 }
 

@@ -64,7 +64,73 @@ nlohmann::json schedule_json(const StatusSnapshot& s) {
           {"rounds_lag_at_most", at_most}};
 }
 
+nlohmann::json optional_time(const std::optional<double>& t) {
+  return t ? nlohmann::json(round_ms(*t)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json slot_json(const FleetSlotView& slot) {
+  return {{"node", slot.node}, {"reason", slot.reason}, {"since_unix", round_ms(slot.since_unix)}};
+}
+
 }  // namespace
+
+std::string_view to_string(FleetState state) {
+  switch (state) {
+    case FleetState::off:
+      return "off";
+    case FleetState::ok:
+      return "ok";
+    case FleetState::unreachable:
+      return "unreachable";
+  }
+  return "off";
+}
+
+nlohmann::json fleet_to_json(const FleetStatusView& f) {
+  nlohmann::json out = {{"state", std::string(to_string(f.state))}};
+  if (f.state == FleetState::off) {
+    // The contract's keys, empty: a reader need not ask whether they exist.
+    out.update({{"since_unix", nullptr},
+                {"node", nullptr},
+                {"slot", nullptr},
+                {"verify", nullptr},
+                {"floor_hold", nlohmann::json::array()}});
+    return out;
+  }
+  nlohmann::json slot = nullptr;
+  if (f.slot) slot = {{"reason", f.slot->reason}, {"since_unix", round_ms(f.slot->since_unix)}};
+  nlohmann::json verify = nullptr;
+  if (f.verify) {
+    verify = {{"ok", f.verify->ok},
+              {"service", f.verify->service},
+              {"check", f.verify->check},
+              {"reason", f.verify->reason},
+              {"at_unix", round_ms(f.verify->at_unix)}};
+  }
+  nlohmann::json out_of_service = nlohmann::json::array();
+  for (const auto& n : f.out_of_service) {
+    out_of_service.push_back({{"node", n.node},
+                              {"status", n.status},
+                              {"why", n.why},
+                              {"since_unix", optional_time(n.since_unix)}});
+  }
+  nlohmann::json slots = nlohmann::json::array();
+  for (const auto& s : f.slots) slots.push_back(slot_json(s));
+  out.update({{"since_unix", round_ms(f.since_unix)},
+              {"node", f.node},
+              {"prefix", f.prefix},
+              {"detail", f.detail},
+              {"slot", slot},
+              {"verify", verify},
+              {"floor_hold", f.floor_hold},
+              {"max_unavailable", f.max_unavailable},
+              {"members",
+               {{"known", f.members}, {"present", f.present}, {"out", f.out_of_service.size()}}},
+              {"out_of_service", out_of_service},
+              {"slots", slots}});
+  valid_utf8_strings(out);
+  return out;
+}
 
 nlohmann::json service_to_json(const ServiceView& svc) {
   nlohmann::json checks = nlohmann::json::array();
@@ -175,6 +241,7 @@ nlohmann::json document_without_services(const StatusSnapshot& s) {
       {"exabgp", exabgp},
       {"log_lines_dropped", s.log_lines_dropped},
       {"schedule", schedule_json(s)},
+      {"fleet", fleet_to_json(s.fleet)},
   };
   // An invalid configuration: the daemon runs announcing nothing and says why (contract).
   if (s.config_error) out["config_error"] = *s.config_error;

@@ -11,6 +11,7 @@
 #include "exabgp-bridge/bridge_core.hpp"
 #include "sidecar/policy/schedule_stats.hpp"
 #include "sidecar/policy/service_view.hpp"
+#include "sidecar/status/fleet_view.hpp"
 
 namespace sidecar {
 
@@ -55,6 +56,7 @@ struct StatusSnapshot {
   // A status or metrics write that failed ("metrics_file /path: Permission denied"): a node whose
   // monitoring is blind must say so where on-call looks first.
   std::vector<std::string> write_errors;
+  FleetStatusView fleet;  // off unless the configuration has a fleet block
 };
 
 // Every string of the result is valid UTF-8 (sanitized here), so dump() cannot throw on it.
@@ -70,5 +72,7 @@ std::string render_status(const StatusSnapshot& snapshot);
 std::string service_entry_text(const ServiceView& service);
 std::string render_status(const StatusSnapshot& snapshot, const std::vector<std::string>& entries);
 std::string metrics_text(const StatusSnapshot& snapshot);
+// The status file's "fleet" object (sanitized like the rest).
+nlohmann::json fleet_to_json(const FleetStatusView& fleet);
 
 }  // namespace sidecar

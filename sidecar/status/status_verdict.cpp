@@ -5,6 +5,7 @@
 
 #include "probes/check.hpp"
 #include "sidecar/lib/printable.hpp"
+#include "sidecar/status/fleet_verdict.hpp"
 #include "sidecar/status/status_reader.hpp"
 
 namespace sidecar {
@@ -245,6 +246,12 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
   judge_heartbeat(status, now_unix, max_age_s, f);
   auto bridge_line = judge_bridge(status["exabgp"], now_unix, f);
   for (const auto& s : status["services"]) judge_service(s, now_unix, f);
+
+  auto fleet = judge_fleet(status, now_unix);
+  for (auto& [code, problem] : fleet.problems) {
+    f.raise(code >= 2 ? Verdict::critical : Verdict::warning, std::move(problem));
+  }
+  for (auto& d : fleet.details) f.details.push_back(std::move(d));
 
   std::stable_sort(f.problems.begin(), f.problems.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });

@@ -163,7 +163,9 @@ class ThreeNodeTestCase(TestCase):
     ADDRS = ("127.0.0.11", "127.0.0.12", "127.0.0.13")
 
     def start_nodes(self, resolvers=("unbound", "unbound", "unbound"), service_extra=None,
-                    exabgp_settings=None, run_argv=None, hold_time=9, routes=None):
+                    exabgp_settings=None, run_argv=None, hold_time=9, routes=None,
+                    config_extra=None):
+        """config_extra(i) -> dict: more top-level configuration keys for node i (1-based)."""
         from labkit import sidecar as sc
         from labkit.bgp import ExaBGP, GoBGP
         from labkit.resolvers import Bind, Unbound
@@ -183,7 +185,8 @@ class ThreeNodeTestCase(TestCase):
             settings.update(service_extra or {})
             svc = sc.service(checks=[sc.dns_check(resolver.port)],
                              routes=routes or [sc.route(self.PREFIX)], **settings)
-            config = sc.write_config(wd, [svc], exabgp=dict(exabgp_settings or {}))
+            config = sc.write_config(wd, [svc], exabgp=dict(exabgp_settings or {}),
+                                     **(config_extra(i) if config_extra else {}))
             argv = run_argv(i, config) if run_argv else sc.run_argv(config)
             exabgp = self.own(ExaBGP(wd, local_addr=addr, router=self.router, run=argv,
                                      hold_time=hold_time))

@@ -102,6 +102,47 @@ int main(int argc, char** argv) {
     s.services.clear();
     ok &= write(dir, "no-services", s);
   }
+  // The fleet (contract "Fleet"): reachable with a node out and a slot held, unreachable, a
+  // failed verification holding this node's slot, the floor holding a prefix.
+  {
+    auto s = healthy();
+    s.fleet.state = sidecar::FleetState::ok;
+    s.fleet.since_unix = 1795336000.0;
+    s.fleet.node = "node-1";
+    s.fleet.prefix = "/anycast-sidecar/dns-eu";
+    s.fleet.members = 3;
+    s.fleet.present = 2;
+    s.fleet.out_of_service.push_back({"node-3", "gone", "presence expired", 1795339500.0});
+    s.fleet.slots.push_back({"node-3", "bind upgrade", 1795339400.0});
+    ok &= write(dir, "fleet-ok", s);
+    s.fleet.state = sidecar::FleetState::unreachable;
+    s.fleet.detail = "etcd http://127.0.0.1:2379: connection refused";
+    ok &= write(dir, "fleet-unreachable", s);
+  }
+  {
+    auto s = healthy();
+    s.services[0].state = ServiceState::disabled;
+    s.services[0].maintenance = sidecar::MaintenanceView{"bind upgrade", 1795339590.0};
+    for (auto& r : s.services[0].routes) r.desired = Desired::withdraw;
+    s.fleet.state = sidecar::FleetState::ok;
+    s.fleet.node = "node-1";
+    s.fleet.members = 3;
+    s.fleet.present = 3;
+    s.fleet.out_of_service.push_back(
+        {"node-1", "maintenance", "resolver in maintenance", 1795339590.0});
+    s.fleet.slots.push_back({"node-1", "bind upgrade", 1795339590.0});
+    s.fleet.slot = s.fleet.slots[0];
+    s.fleet.verify = sidecar::FleetVerifyView{false, "resolver", "local-zone", "connection_refused",
+                                              1795339599.0};
+    ok &= write(dir, "fleet-verify-failed", s);
+  }
+  {
+    auto s = healthy();
+    s.fleet.state = sidecar::FleetState::ok;
+    s.fleet.node = "node-1";
+    s.fleet.floor_hold = {"192.0.2.53/32"};
+    ok &= write(dir, "fleet-floor-hold", s);
+  }
   if (!ok) {
     std::fprintf(stderr, "cannot write into %s\n", dir.c_str());
     return 1;
