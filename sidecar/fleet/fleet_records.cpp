@@ -22,32 +22,6 @@ double round_ms(double t) {
   return std::round(t * 1000.0) / 1000.0;
 }
 
-// Deepest nesting of arrays and objects, counted on the bytes before parsing so that no parser
-// (or destructor) ever recurses over a hostile document; stops counting past `limit`.
-std::size_t nesting(std::string_view bytes, std::size_t limit) {
-  std::size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : bytes) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > limit) return deepest;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 // The checks every record passes before its fields are read: size, UTF-8, depth, JSON, an
 // object, a known version. Returns the document, or null with `error` set.
 std::optional<json> open_record(std::string_view bytes, std::string& error) {
@@ -59,7 +33,7 @@ std::optional<json> open_record(std::string_view bytes, std::string& error) {
     error = "not UTF-8";
     return std::nullopt;
   }
-  if (nesting(bytes, kMaxDepth) > kMaxDepth) {
+  if (sidecar::json_depth(bytes, kMaxDepth) > kMaxDepth) {
     error = "nested deeper than " + std::to_string(kMaxDepth);
     return std::nullopt;
   }

@@ -23,6 +23,18 @@ etcd::Txn budget_unchanged(const std::string& prefix, std::int64_t revision) {
   return txn;
 }
 
+// One attempt of a decision's transaction: true when etcd applied it; false on a conflict (the
+// compare failed: read again and decide again) or an error. An error may hide an applied txn (an
+// answer lost on the way back): the next read tells, and finds the change already made if it was.
+awaitable<bool> applied(etcd::Client& client, const etcd::Txn& txn) {
+  auto r = co_await client.txn(txn);
+  if (auto e = etcd::error_of(r)) {
+    log::warning("fleet_txn", {{"detail", *e}});
+    co_return false;
+  }
+  co_return std::get<etcd::TxnAnswer>(r).succeeded;
+}
+
 std::string conflict_message(const char* what) {
   return std::string(what) + ": the fleet's budget kept changing under " +
          std::to_string(fleet::kMaxTxnAttempts) + " attempts in a row; try again";
@@ -74,16 +86,7 @@ awaitable<FleetOutcome> take_slot(etcd::Client& client, const FleetConfig& fleet
     }
     auto txn = budget_unchanged(fleet.prefix, d.compare_revision);
     txn.put(true, fleet::budget_key(fleet.prefix), fleet::render(d.budget));
-    auto r = co_await client.txn(txn);
-    if (auto e = etcd::error_of(r)) {
-      // The txn may or may not have been applied (an answer lost on the way back): the next
-      // read tells, and finds the slot already held if it was.
-      log::warning("fleet_txn", {{"detail", *e}});
-      continue;
-    }
-    if (std::get<etcd::TxnAnswer>(r).succeeded) {
-      co_return FleetOutcome{FleetOutcome::Kind::done, d.message};
-    }
+    if (co_await applied(client, txn)) co_return FleetOutcome{FleetOutcome::Kind::done, d.message};
   }
   co_return failed(conflict_message("maintenance on"));
 }
@@ -100,14 +103,7 @@ awaitable<FleetOutcome> release_slot(etcd::Client& client, const std::string& pr
     if (d.kind == fleet::ReleaseDecision::Kind::unreadable) co_return failed(d.message);
     auto txn = budget_unchanged(prefix, d.compare_revision);
     txn.put(true, fleet::budget_key(prefix), fleet::render(d.budget));
-    auto r = co_await client.txn(txn);
-    if (auto e = etcd::error_of(r)) {
-      log::warning("fleet_txn", {{"detail", *e}});
-      continue;
-    }
-    if (std::get<etcd::TxnAnswer>(r).succeeded) {
-      co_return FleetOutcome{FleetOutcome::Kind::done, d.message};
-    }
+    if (co_await applied(client, txn)) co_return FleetOutcome{FleetOutcome::Kind::done, d.message};
   }
   co_return failed(conflict_message("release"));
 }
@@ -134,14 +130,7 @@ awaitable<FleetOutcome> forget_member(etcd::Client& client, const std::string& p
     txn.compare(fleet::presence_key(prefix, node), Target::create, Op::equal, 0);
     if (d.delete_member) txn.del(true, fleet::member_key(prefix, node));
     if (d.write_budget) txn.put(true, fleet::budget_key(prefix), fleet::render(d.budget));
-    auto r = co_await client.txn(txn);
-    if (auto e = etcd::error_of(r)) {
-      log::warning("fleet_txn", {{"detail", *e}});
-      continue;
-    }
-    if (std::get<etcd::TxnAnswer>(r).succeeded) {
-      co_return FleetOutcome{FleetOutcome::Kind::done, d.message};
-    }
+    if (co_await applied(client, txn)) co_return FleetOutcome{FleetOutcome::Kind::done, d.message};
   }
   co_return failed(conflict_message("forget"));
 }

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sidecar/lib/json_text.hpp"
 #include "sidecar/lib/limits.hpp"
 
 namespace sidecar {
@@ -28,10 +29,6 @@ struct StatusDocument {
   std::string error;   // why it is not a status file this program reads, for a person
   bool ok() const { return error.empty(); }
 };
-
-// Nesting depth of JSON text (brackets outside strings), counted without recursion; stops
-// counting once past `limit` and returns limit + 1.
-std::size_t json_depth(std::string_view text, std::size_t limit);
 
 // Parses and checks: size, depth, valid JSON, a JSON object (no schema check: see below).
 StatusDocument parse_status_text(std::string_view text);

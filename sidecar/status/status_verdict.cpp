@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "probes/check.hpp"
+#include "sidecar/lib/ago.hpp"
 #include "sidecar/lib/printable.hpp"
 #include "sidecar/status/fleet_verdict.hpp"
 #include "sidecar/status/status_reader.hpp"
@@ -77,24 +78,6 @@ void VerdictFindings::raise(Verdict v, std::string problem) {
   problems.emplace_back(v, std::move(problem));
 }
 
-std::string ago(double seconds) {
-  // Clamped before the cast: a double beyond long's range (a since_unix of -1e300) is UB to cast.
-  if (!(seconds > 0)) seconds = 0;
-  if (seconds > 1e12) seconds = 1e12;
-  long s = static_cast<long>(seconds);
-  char buf[48];
-  if (s < 60) {
-    std::snprintf(buf, sizeof buf, "%lds", s);
-  } else if (s < 3600) {
-    std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
-  } else if (s < 86400) {
-    std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%ldd%02ldh", s / 86400, (s % 86400) / 3600);
-  }
-  return buf;
-}
-
 void judge_config_error(const json& status, VerdictFindings& f) {
   const json* errors = array_at(status, "config_error");
   if (!errors) return;
@@ -132,12 +115,12 @@ std::string heartbeat_problem(double updated_unix, double now_unix, double max_a
   // is not the daemon's. It would never go stale, so it is suspicious rather than fresh.
   constexpr double kFutureSlack = 2.0;
   if (updated_unix - now_unix > kFutureSlack) {
-    return "status file heartbeat is " + ago(updated_unix - now_unix) +
+    return "status file heartbeat is " + text::ago(updated_unix - now_unix) +
            " in the future: the clock was set back, or something else writes this file";
   }
   if (now_unix - updated_unix > max_age_s) {
-    return "status file not updated for " + ago(now_unix - updated_unix) + " (max " +
-           ago(max_age_s) +
+    return "status file not updated for " + text::ago(now_unix - updated_unix) + " (max " +
+           text::ago(max_age_s) +
            "): is anycast-sidecar running? check ExaBGP's log and `systemctl status "
            "anycast-exabgp`";
   }
@@ -181,7 +164,7 @@ std::string judge_bridge(const json& ex, double now_unix, VerdictFindings& f) {
   if (const json* neighbors = array_at(ex, "neighbors")) {
     for (const auto& n : *neighbors) {
       std::string nl = "  neighbor " + shown(n, "peer", "?") + " " + shown(n, "state", "?");
-      if (auto since = number_at(n, "since_unix")) nl += " for " + ago(now_unix - *since);
+      if (auto since = number_at(n, "since_unix")) nl += " for " + text::ago(now_unix - *since);
       f.details.push_back(nl);
     }
   }
@@ -194,7 +177,7 @@ void judge_service(const json& s, double now_unix, VerdictFindings& f) {
   auto desired = shown(s, "desired", "?");
   bool announced = bool_at(s, "announced").value_or(false);
   std::string line = name + ": " + state;
-  if (auto since = number_at(s, "since_unix")) line += " for " + ago(now_unix - *since);
+  if (auto since = number_at(s, "since_unix")) line += " for " + text::ago(now_unix - *since);
   line += ", " + desired + (announced ? " (acknowledged by ExaBGP)" : " (not acknowledged)");
   f.details.push_back(line);
 
@@ -272,7 +255,7 @@ StatusVerdict judge_status(const json& status, double now_unix, double max_age_s
   for (auto& d : f.details) v.lines.push_back(std::move(d));
   v.lines.push_back(bridge_line);
   if (auto updated = number_at(status, "updated_unix")) {
-    v.lines.push_back("status updated " + ago(now_unix - *updated) + " ago");
+    v.lines.push_back("status updated " + text::ago(now_unix - *updated) + " ago");
   }
   v.json = {{"exit_code", v.exit_code()},
             {"verdict", verdict_name(v.verdict)},

@@ -53,7 +53,4 @@ void judge_service(const nlohmann::json& service, double now_unix, VerdictFindin
 // max_age_s, not ahead of now (beyond 2 s of jitter). Otherwise why not, for a person.
 std::string heartbeat_problem(double updated_unix, double now_unix, double max_age_s);
 
-// "3m12s": a duration for people (negative is 0s, clamped far beyond a lifetime).
-std::string ago(double seconds);
-
 }  // namespace sidecar

@@ -3,6 +3,7 @@
 // the status file, and absent when all is well.
 #include <catch2/catch.hpp>
 
+#include "fixtures/status_document.hpp"
 #include "sidecar/status/status_model.hpp"
 #include "sidecar/status/status_verdict.hpp"
 
@@ -10,23 +11,10 @@ using nlohmann::json;
 
 namespace {
 
-constexpr double kNow = 1795339600.0;
+using fixtures::kNow;
 
 json healthy() {
-  return json::parse(R"({
-    "schema": 1, "version": "0.1.0", "pid": 1234,
-    "started_unix": 1795339536.0, "updated_unix": 1795339599.4, "seq": 812,
-    "exabgp": {"state": "ok", "pending_acks": 0, "detail": "", "neighbors": []},
-    "services": [{
-      "name": "resolver", "state": "up", "since_unix": 1795339408.0,
-      "desired": "announce", "announced": true, "maintenance": null,
-      "checks": [{"name": "local-zone", "server": "127.0.0.1", "port": 53,
-                  "qname": "probe.health.example.", "ok": true, "reason": "ok",
-                  "detail": "NOERROR 1 answer", "rtt_ms": 0.21, "at_unix": 1795339599.3,
-                  "consecutive_failures": 0, "consecutive_successes": 57}],
-      "transitions": []
-    }]
-  })");
+  return fixtures::healthy_status();
 }
 
 std::string all_lines(const sidecar::StatusVerdict& v) {

@@ -3,6 +3,7 @@
 
 #include <functional>
 
+#include "fixtures/status_document.hpp"
 #include "probes/check.hpp"
 #include "sidecar/status/status_verdict.hpp"
 
@@ -10,25 +11,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr double kNow = 1795339600.0;
-
-json healthy_status() {
-  return json::parse(R"({
-    "schema": 1, "version": "0.1.0", "pid": 1234,
-    "started_unix": 1795339536.0, "updated_unix": 1795339599.4, "seq": 812,
-    "exabgp": {"state": "ok", "pending_acks": 0, "last_ack_unix": 1795339598.9, "detail": "",
-               "neighbors": [{"peer": "127.0.0.2", "state": "up", "since_unix": 1795339540.1}]},
-    "services": [{
-      "name": "resolver", "state": "up", "since_unix": 1795339408.0,
-      "desired": "announce", "announced": true, "maintenance": null,
-      "checks": [{"name": "local-zone", "server": "127.0.0.1", "port": 53,
-                  "qname": "probe.health.example.", "ok": true, "reason": "ok",
-                  "detail": "NOERROR 1 answer", "rtt_ms": 0.21, "at_unix": 1795339599.3,
-                  "consecutive_failures": 0, "consecutive_successes": 57}],
-      "transitions": []
-    }]
-  })");
-}
+using fixtures::healthy_status;
+using fixtures::kNow;
 
 bool has_line(const sidecar::StatusVerdict& v, const std::string& text) {
   for (const auto& l : v.lines) {
