@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
 #include <string>
 
 namespace probes {
@@ -66,62 +67,146 @@ std::string rcode_to_string(int rcode) {
   return name.empty() ? "RCODE" + std::to_string(rcode) : std::string(name);
 }
 
-std::string hint_for(Reason reason, std::string_view server, std::uint16_t port) {
-  // Appended step by step: g++ 12 at -O3 reports a false -Wrestrict on the chained
-  // operator+ of temporaries this used to be, which -Werror turns fatal.
+std::optional<Software> software_from_string(std::string_view name) {
+  return text::value_of(kSoftwareNames, name);
+}
+
+std::string_view to_string(Software software) {
+  return text::name_of(kSoftwareNames, software, "");
+}
+
+namespace {
+
+// What a hint names for each program: the text after "check" in each case. One row per
+// program, and one for any that lists them all, so a hint never names a tool the operator does
+// not have when the check says which program it talks to.
+struct Tools {
+  std::string_view service;   // systemd unit(s)
+  std::string_view checker;   // the configuration check (a config error stops a restart)
+  std::string_view status;    // is it alive and what is it doing
+  std::string_view acl;       // where REFUSED comes from
+  std::string_view zone;      // where the health name is served from
+  std::string_view upstream;  // what it knows about its upstreams (SERVFAIL, slow)
+};
+
+constexpr Tools kToolsAny = {
+    "unbound named pdns-recursor kresd@1 dnsdist",
+    "`unbound-checkconf` / `named-checkconf` / `pdns_recursor --config=check` / "
+    "`dnsdist --check-config` (kresd has none: start it by hand)",
+    "`unbound-control status` / `rndc status` / `rec_control ping` / `kresc` / `dnsdist -c`",
+    "`access-control:` in unbound.conf, `allow-query` in named.conf, a Lua policy in "
+    "recursor.conf or kresd.conf, an RCodeAction in dnsdist.conf",
+    "local-zone/local-data in unbound.conf, the zone in named.conf, auth-zones in "
+    "recursor.conf, policy.ANSWER in kresd.conf, the backend's zone behind dnsdist",
+    "`unbound-control dump_infra` / `rndc recursing` / `rec_control get-all` / kresd's log / "
+    "dnsdist's `showServers()`"};
+
+constexpr Tools kTools[] = {
+    // unbound
+    {"unbound", "`unbound-checkconf`", "`unbound-control status`",
+     "`access-control:` in unbound.conf", "local-zone/local-data in unbound.conf",
+     "`unbound-control dump_infra`, `unbound-control lookup NAME`"},
+    // bind
+    {"named", "`named-checkconf`", "`rndc status`",
+     "`allow-query` / `allow-recursion` or views in named.conf", "the zone in named.conf",
+     "`rndc recursing`, `rndc dumpdb`"},
+    // pdns-recursor: clients outside allow-from are dropped (UDP) or reset (TCP), never
+    // answered REFUSED, so a REFUSED comes from a Lua policy.
+    {"pdns-recursor", "`pdns_recursor --config=check`", "`rec_control ping`",
+     "a Lua policy (lua-dns-script) in recursor.conf", "auth-zones in recursor.conf",
+     "`rec_control get-all` (outgoing timeouts), `rec_control dump-cache FILE`"},
+    // knot-resolver: 5.x has no configuration checker; kresd exits with the Lua error.
+    {"kresd@1",
+     "kresd has no checker: run `kresd -n -c /etc/knot-resolver/kresd.conf` by hand "
+     "to see the Lua error",
+     "`kresc /run/knot-resolver/control/1`", "policy.REFUSE / view rules in kresd.conf",
+     "hints or policy.ANSWER rules in kresd.conf", "kresd's log (`verbose(true)` through kresc)"},
+    // dnsdist: it answers for its backends; SERVFAIL usually means no backend is up.
+    {"dnsdist", "`dnsdist --check-config`", "`dnsdist -c` then `showServers()`",
+     "setACL / RCodeAction rules in dnsdist.conf", "the backend resolver's health zone",
+     "`dnsdist -c` then `showServers()` (backends down or slow)"},
+};
+
+const Tools& tools_of(Software software) {
+  switch (software) {
+    case Software::any:
+      break;
+    case Software::unbound:
+      return kTools[0];
+    case Software::bind:
+      return kTools[1];
+    case Software::pdns_recursor:
+      return kTools[2];
+    case Software::knot_resolver:
+      return kTools[3];
+    case Software::dnsdist:
+      return kTools[4];
+  }
+  return kToolsAny;
+}
+
+// Appended step by step: g++ 12 at -O3 reports a false -Wrestrict on chained operator+ of
+// temporaries, which -Werror turns fatal.
+std::string cat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (auto p : parts) out += p;
+  return out;
+}
+
+}  // namespace
+
+std::string hint_for(Reason reason, std::string_view server, std::uint16_t port,
+                     Software software) {
   const bool v6 = server.find(':') != std::string_view::npos;
-  std::string where;
-  if (v6) where += '[';
-  where += server;
-  if (v6) where += ']';
-  where += ':';
-  where += std::to_string(port);
+  const std::string port_text = std::to_string(port);
+  const std::string where = cat({v6 ? "[" : "", server, v6 ? "]" : "", ":", port_text});
+  const Tools& t = tools_of(software);
   switch (reason) {
     case Reason::ok:
       return "";
     case Reason::connection_refused:
-      return "nothing listens on " + where +
-             ": is the resolver running? check `systemctl status unbound named`, then its "
-             "config: `unbound-checkconf` / `named-checkconf` (a config error stops a restart)";
+      return cat({"nothing listens on ", where,
+                  ": is the resolver running? check `systemctl status ", t.service,
+                  "`, then its config: ", t.checker, " (a config error stops a restart)"});
     case Reason::timeout:
-      return "no answer from " + where +
-             " before the deadline: resolver hung or overloaded (check its CPU and logs, "
-             "`unbound-control status` / `rndc status`), or a firewall drops the packets";
+      return cat(
+          {"no answer from ", where,
+           " before the deadline: resolver hung or overloaded (check its CPU and logs, ", t.status,
+           "), or a firewall or an ACL that drops rather than refuses discards the packets"});
     case Reason::servfail:
-      return "the resolver at " + where +
-             " answers SERVFAIL: it runs but cannot resolve: upstream/authoritative servers "
-             "unreachable or DNSSEC validation failing (check its logs, `unbound-control "
-             "lookup NAME` / `rndc dumpdb`, the trust anchor and the clock)";
+      return cat({"the resolver at ", where,
+                  " answers SERVFAIL: it runs but cannot resolve: upstream/authoritative "
+                  "servers unreachable or DNSSEC validation failing (check its logs, ",
+                  t.upstream, ", the trust anchor and the clock)"});
     case Reason::refused:
-      return "the resolver at " + where +
-             " answers REFUSED: access-control / allow-query or views do not let this "
-             "client in (check `access-control:` in unbound.conf or `allow-query` in named.conf)";
+      return cat({"the resolver at ", where,
+                  " answers REFUSED: its access control does not let this client in (check ", t.acl,
+                  ")"});
     case Reason::nxdomain:
-      return "the name does not exist at " + where +
-             ": the health zone is missing (local-zone/local-data in unbound.conf, or the zone "
-             "in named.conf) or the check's qname is wrong";
+      return cat({"the name does not exist at ", where, ": the health zone is missing (", t.zone,
+                  ") or the check's qname is wrong"});
     case Reason::nodata:
-      return "the name exists at " + where +
-             " but has no record of the asked type: check the health zone's data and the "
-             "check's qtype";
+      return cat({"the name exists at ", where,
+                  " but has no record of the asked type: check the health zone's data (", t.zone,
+                  ") and the check's qtype"});
     case Reason::wrong_answer:
-      return "the resolver at " + where +
-             " answers with other data than expected: check the health zone's records or the "
-             "check's expect.answers";
+      return cat({"the resolver at ", where,
+                  " answers with other data than expected: check the health zone's records (",
+                  t.zone, ") or the check's expect.answers"});
     case Reason::bad_response:
-      return "the reply from " + where +
-             " was malformed, truncated or did not match the question: check what listens "
-             "there (`ss -lunp`), or use TCP";
+      return cat({"the reply from ", where,
+                  " was malformed, truncated or did not match the question: check what listens "
+                  "there (`ss -lunp`), or use TCP"});
     case Reason::network_error:
-      return "socket error talking to " + where +
-             ": check the address, routes and local firewall (`ip addr`, `ss -lunp`)";
+      return cat({"socket error talking to ", where,
+                  ": check the address, routes and local firewall (`ip addr`, `ss -lunp`)"});
     case Reason::exit_status:
       return "the check program failed: run it by hand to see its output";
     case Reason::slow:
-      return "the resolver at " + where +
-             " answers correctly but slower than the check's expect.max_rtt_ms: upstream or "
-             "authoritative servers slow or unreachable (check `unbound-control dump_infra` / "
-             "`rndc recursing`), or the resolver is overloaded";
+      return cat({"the resolver at ", where,
+                  " answers correctly but slower than the check's expect.max_rtt_ms: upstream "
+                  "or authoritative servers slow or unreachable (check ",
+                  t.upstream, "), or the resolver is overloaded"});
   }
   return "";
 }

@@ -68,12 +68,28 @@ struct Expectation {
 
 enum class Transport { udp, tcp };
 
+// The resolver program behind a check, as its configuration names it (checks[].resolver, `probe
+// --resolver`). It changes nothing in the probing: it only lets the hints name that program's
+// own checker and control tool. any (not named): the hints list every supported program's, as
+// the sidecar cannot tell reliably what listens (a dead or hung resolver cannot be asked, and a
+// dnsdist in front answers for the resolver behind it).
+enum class Software { any, unbound, bind, pdns_recursor, knot_resolver, dnsdist };
+inline constexpr text::EnumName<Software> kSoftwareNames[] = {
+    {Software::unbound, "unbound"},
+    {Software::bind, "bind"},
+    {Software::pdns_recursor, "pdns-recursor"},
+    {Software::knot_resolver, "knot-resolver"},
+    {Software::dnsdist, "dnsdist"}};
+std::optional<Software> software_from_string(std::string_view name);
+std::string_view to_string(Software software);  // "" for any
+
 struct DnsCheck {
   std::string server = "127.0.0.1";  // IPv4 or IPv6 literal
   std::uint16_t port = 53;
   std::string qname;        // absolute or relative; sent as given
   std::uint16_t qtype = 1;  // A
   Transport transport = Transport::udp;
+  Software software = Software::any;       // only chooses the hints' tools
   std::chrono::milliseconds timeout{500};  // whole-probe deadline
   Expectation expect;
 };
@@ -93,7 +109,9 @@ struct CheckResult {
 };
 
 // One-line operator hint for a failure reason ("nothing listens on 127.0.0.1:53: is the resolver
-// running? ..."). server/port name the thing; empty for ok.
-std::string hint_for(Reason reason, std::string_view server, std::uint16_t port);
+// running? ..."). server/port name the thing; software chooses the tools the hint names (every
+// supported program's for any); empty for ok.
+std::string hint_for(Reason reason, std::string_view server, std::uint16_t port,
+                     Software software = Software::any);
 
 }  // namespace probes

@@ -105,8 +105,8 @@ asio::awaitable<void> TcpWatch::run() {
       why = ec == asio::error::eof ? std::string("closed by the server") : ec.message();
     }
     m.socket.close(ec);
-    m.policy.closed(Clock::now());
-    m.on_news({WatchNews::Kind::closed, why});
+    auto d = m.policy.closed(Clock::now());
+    m.on_news({d.trigger_round ? WatchNews::Kind::ended_early : WatchNews::Kind::closed, why});
   }
 }
 

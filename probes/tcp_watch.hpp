@@ -1,7 +1,8 @@
 #pragma once
 // A kept TCP connection to a DNS check's server:port that sends nothing: its loss, followed by a
-// refused reconnect, is news that the resolver process is gone (probes/watch_policy.hpp decides;
-// this only does the socket work). One per watched check, on the daemon's loop.
+// refused reconnect, is news that the resolver process is gone, and its end before the server's
+// idle timeout is news that something changed (probes/watch_policy.hpp decides; this only does
+// the socket work). One per watched check, on the daemon's loop.
 #include <utility>  // g++ 12 needs it before Asio's awaitable.hpp
 
 #include <boost/asio/awaitable.hpp>
@@ -15,7 +16,8 @@
 namespace probes {
 
 struct WatchNews {
-  enum class Kind { gone, disabled, connected, closed, failed } kind;
+  // gone and ended_early ask for the service's round now; the others only inform.
+  enum class Kind { gone, ended_early, disabled, connected, closed, failed } kind;
   std::string detail;
 };
 

@@ -33,20 +33,30 @@ void WatchPolicy::connected(Clock::time_point now) {
   refused_while_ok_ = 0;
 }
 
-void WatchPolicy::closed(Clock::time_point now) {
-  if (phase_ == Phase::disabled) return;
+WatchPolicy::Decision WatchPolicy::closed(Clock::time_point now) {
+  Decision d;
+  if (phase_ == Phase::disabled) return d;
   phase_ = Phase::waiting;
+  auto lifetime = now - connected_at_;
   // A connection that lived a refill period or more was no storm: the bucket starts full again
-  // and the reconnect is never delayed (the kill case). A young one spends a token.
-  if (now - connected_at_ >= t_.refill) {
-    tokens_ = t_.burst;
-    tokens_at_ = now;
-    connect_at_ = now;
-    return;
+  // and the reconnect is never delayed (the kill case). A young one spends a token, and is no
+  // news (a server that accepts and closes at once must not cost probes).
+  if (lifetime < t_.refill) {
+    connect_at_ = earliest_with_token(now);
+    tokens_ = std::max(0.0, tokens(connect_at_) - 1.0);
+    tokens_at_ = connect_at_;
+    return d;
   }
-  connect_at_ = earliest_with_token(now);
-  tokens_ = std::max(0.0, tokens(connect_at_) - 1.0);
-  tokens_at_ = connect_at_;
+  tokens_ = t_.burst;
+  tokens_at_ = now;
+  connect_at_ = now;
+  if (idle_lifetime_ && lifetime * 10 >= *idle_lifetime_ * 9) {
+    idle_lifetime_ = lifetime;  // the idle timeout again (it may drift, or have been raised)
+  } else if (last_ok_) {
+    d.trigger_round = true;  // ended early, or the timeout is not known yet
+    early_close_ = lifetime;
+  }
+  return d;
 }
 
 WatchPolicy::Decision WatchPolicy::refused(Clock::time_point now) {
@@ -77,6 +87,12 @@ void WatchPolicy::failed(Clock::time_point now) {
 
 bool WatchPolicy::check_result(bool ok, Clock::time_point now) {
   last_ok_ = ok;
+  // The round after an early close: passing, it was the server's own choice (a first idle
+  // timeout, a lowered one), learned so that the same lifetime is no news again.
+  if (early_close_) {
+    if (ok) idle_lifetime_ = *early_close_;
+    early_close_.reset();
+  }
   if (phase_ == Phase::disabled) return false;
   if (!ok) {
     refused_while_ok_ = 0;

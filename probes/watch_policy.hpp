@@ -5,13 +5,21 @@
 // Why a watch: a SIGKILLed resolver's sockets are closed by the kernel at once, so the watch sees
 // its connection end within a round trip, and a refused reconnect (no listening socket: no
 // process) is the same hard evidence a probe would find, without waiting for the next interval.
-// A successful reconnect (the server's idle timeout closed it, a restart that was quick enough)
-// is no news: nothing is probed. A reconnect after a connection that died young (under a refill
-// period) spends a token (a burst of 3, one more per second; full again after a connection that
-// lived), so a server that accepts and closes at once costs at most one connect per second. After
-// a refusal or any other failure the next connect waits `retry` (the service's interval), or the
-// next passing round of the check (the resolver is back), whichever comes first.
+// A connection the server ends before its idle timeout is news too, whatever the reconnect
+// finds: `unbound-control reload` (an ACL change) closes every client connection and keeps
+// listening, so the reconnect is accepted while the same process now answers REFUSED. The idle
+// timeout is learned: the lifetime of the last connection whose end was no news (a close at 90 %
+// of it or later is the timeout again, and follows it as it drifts), or of one whose news the
+// next passing round showed benign. Until one is known, every close of a connection older than a
+// refill period is news, so a watch costs one early round per server to learn it. A connection
+// that died young (under a refill period) is never news, and its reconnect spends a token (a
+// burst of 3, one more per second; full again after a connection that lived), so a server that
+// accepts and closes at once costs at most one connect per second and no probe. News runs the
+// service's round early (the next one, not one more). After a refusal or any other failure the
+// next connect waits `retry` (the service's interval), or the next passing round of the check
+// (the resolver is back), whichever comes first.
 #include <chrono>
+#include <optional>
 
 namespace probes {
 
@@ -38,7 +46,8 @@ class WatchPolicy {
   void connecting(Clock::time_point now);
   void connected(Clock::time_point now);
   // The connection ended (EOF, reset, any read error): reconnect as soon as a token allows.
-  void closed(Clock::time_point now);
+  // News (trigger_round) when the check last passed and the server ended it early (see above).
+  Decision closed(Clock::time_point now);
   // The connect was refused (RST: nothing listens). News only when the check last passed.
   Decision refused(Clock::time_point now);
   // Any other connect failure (timeout, unreachable): no evidence either way; retry later.
@@ -49,6 +58,8 @@ class WatchPolicy {
   bool check_result(bool ok, Clock::time_point now);
 
   double tokens(Clock::time_point now) const;  // for tests
+  // The server's idle timeout as learned (nullopt until known), for tests.
+  std::optional<Clock::duration> idle_lifetime() const { return idle_lifetime_; }
 
  private:
   Clock::time_point earliest_with_token(Clock::time_point now) const;
@@ -62,6 +73,8 @@ class WatchPolicy {
   bool last_ok_ = false;  // the check's latest result (false until the first round)
   bool after_refusal_ = false;
   int refused_while_ok_ = 0;
+  std::optional<Clock::duration> idle_lifetime_;
+  std::optional<Clock::duration> early_close_;  // the lifetime of a close that was news
 };
 
 }  // namespace probes

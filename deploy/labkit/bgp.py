@@ -386,12 +386,19 @@ class ExaBGP:
             pass
         return found
 
-    def record_children(self) -> None:
-        """Remembers the children (in a file, for a later command) so stop() can end leftovers."""
+    def record_children(self) -> set[int]:
+        """Remembers the children (in a file, for a later command) so stop() can end leftovers;
+        returns them."""
         known = set(self._recorded_children()) | set(self.children())
         if known:
-            self.children_path.write_text(
-                "".join(f"{p} {_start_time(p)}\n" for p in sorted(known) if _start_time(p)))
+            try:
+                self.children_path.write_text(
+                    "".join(f"{p} {_start_time(p)}\n" for p in sorted(known) if _start_time(p)))
+            except OSError as exc:
+                # Never a reason not to stop: stop() still ends the children it sees now.
+                print(f"!! could not record ExaBGP's children in {self.children_path}: {exc}",
+                      file=sys.stderr)
+        return known
 
     def _recorded_children(self) -> list[int]:
         try:
@@ -415,9 +422,10 @@ class ExaBGP:
     def stop(self, timeout: float = 10) -> None:
         """SIGTERM ExaBGP (it closes its sessions and SIGTERMs its child), then ends any child
         still alive after `timeout`."""
-        self.record_children()
+        known = self.record_children()
+        started = {p: _start_time(p) for p in known}
         self.proc.stop(timeout)
-        leftovers = self._recorded_children()
+        leftovers = [p for p in known if started[p] and _start_time(p) == started[p]]
         deadline = time.monotonic() + timeout
         while leftovers and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -49,12 +49,24 @@ def _port_free(addr: str, port: int) -> bool:
 _handed_out: set[int] = set()
 
 
+def _ephemeral_low(default: int = 32768) -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return default
+
+
 def free_port(addr: str = "127.0.0.1", lo: int = 20000, hi: int = 40000) -> int:
     """A port free for both TCP and UDP on addr, never handed out twice by this process.
 
     Ports are drawn from a range that depends on the pid, so parallel test processes rarely
-    collide; a bind check confirms each one.
+    collide; a bind check confirms each one. The range stops below the kernel's ephemeral ports:
+    a port free now could otherwise be taken as the source port of an outgoing connection before
+    its daemon binds it (seen: etcd's peers dialling each other took a member's client port).
     """
+    hi = min(hi, _ephemeral_low())
+    if hi - lo < 1000:
+        lo = max(1024, hi - 8000)
     span = hi - lo
     start = lo + (os.getpid() * 97) % span
     for i in range(span):
@@ -246,6 +258,35 @@ def pid_alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def _ancestors() -> set[int]:
+    found, pid = set(), os.getpid()
+    while pid > 1:
+        found.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return found
+
+
+def processes_mentioning(text: str) -> list[tuple[int, str]]:
+    """Processes whose command line contains text (a test's or the lab's folder), this process
+    and its ancestors aside: what must not outlive a test or `lab down`."""
+    found, mine = [], _ancestors()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) in mine:
+            continue
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
+                errors="replace")
+        except OSError:
+            continue
+        if text in cmd:
+            found.append((int(pid), cmd.strip()))
+    return found
 
 
 def rss_kib(pid: int) -> int:

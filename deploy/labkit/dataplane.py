@@ -20,6 +20,12 @@ a few ms), the local-zone check `down`, as deploy/examples has them. With slow_u
 delaying relay (labkit/slow_upstream.py, a stand-in for a slow upstream) sits between each
 resolver and its authoritative server: Node.set_upstream_delay(ms).
 
+With fleet=True the nodes coordinate through a real 3-member etcd (labkit/etcd.py) in a namespace
+of its own behind the router (203.0.113.248/29: the router .249, the members .250-.252), as a
+fleet's etcd runs on machines of its own that every node reaches through the network; each
+node's sidecar gets a `fleet` block (labkit/lab_fleet.py: max_unavailable 1, lease TTL 3 s).
+kinds= chooses each node's resolver (e.g. {1: "bind", 2: "bind"}: the 2024 pair).
+
 Namespace names carry a per-run prefix (acsdp<pid><random>-), so parallel runs never meet.
 DataPlane is a context manager: leaving it (or the interpreter, through atexit) stops every
 process by pid and then deletes every namespace, even when bringing it up failed half-way.
@@ -43,6 +49,8 @@ from typing import Callable, Optional, Sequence
 
 from . import sidecar as sc
 from .bgp import ExaBGP
+from .etcd import EtcdCluster
+from .lab_fleet import fleet_block
 from .common import OwnsProc, Proc, make_workdir, run, wait_until, which
 from .resolvers import EXAMPLE_WWW, Bind, Unbound, dns_query
 
@@ -65,14 +73,36 @@ SLOW_UPSTREAM_PY = Path(__file__).resolve().parent / "slow_upstream.py"
 # upstream is asked again at once (what `unbound-control flush_infra all` does by hand).
 SLOW_LAB_UNBOUND = ("infra-cache-min-rtt: 400", "infra-cache-max-rtt: 1000", "infra-host-ttl: 2")
 LOAD_PY = Path(__file__).resolve().parent / "load.py"
+# The fleet's etcd: its own /29 behind the router, outside every node's /30.
+ETCD_NET = "203.0.113.248/29"
+ETCD_GW = "203.0.113.249"
+ETCD_HOSTS = ["203.0.113.250", "203.0.113.251", "203.0.113.252"]
 _CLONE_NEWNET = 0x40000000
 
 
-def netns_possible() -> tuple[bool, str]:
-    """(True, "") when this process can make network namespaces, else (False, why)."""
+ROUTERS = ("bird", "frr")
+
+
+def selected_router() -> str:
+    """The data plane's router: ACS_ROUTER (bird, the default, or frr), so any data-plane test
+    runs against FRR with ACS_ROUTER=frr."""
+    router = os.environ.get("ACS_ROUTER", "bird")
+    if router not in ROUTERS:
+        raise ValueError(f"ACS_ROUTER={router!r}: use one of {', '.join(ROUTERS)}")
+    return router
+
+
+def netns_possible(router: Optional[str] = None) -> tuple[bool, str]:
+    """(True, "") when this process can make network namespaces and run the router (default:
+    selected_router()), else (False, why)."""
     if os.geteuid() != 0:
         return False, "not root (network namespaces need CAP_SYS_ADMIN and CAP_NET_ADMIN)"
-    for prog in ("ip", "bird", "birdc"):
+    router = router or selected_router()
+    if router == "frr":
+        from .frr import frr_missing
+        if frr_missing():
+            return False, frr_missing()
+    for prog in ("ip",) + (("bird", "birdc") if router == "bird" else ()):
         try:
             which(prog)
         except RuntimeError as exc:
@@ -129,6 +159,7 @@ class NsUnbound(Unbound):
         self.ns = ns
         self.node_name = node_name
         self.tuning = list(tuning)  # server: lines replacing labkit's (same option) or added
+        kwargs.setdefault("control", True)  # unbound-control: the resolver-refusing-reload fault
         super().__init__(*args, **kwargs)
         self.proc.argv = _ns_argv(ns, self.proc.argv)
 
@@ -226,6 +257,10 @@ class Bird(OwnsProc):
     def birdc(self, *args: str):
         return run([which("birdc"), "-s", str(self.ctl), *args], timeout=10)
 
+    def summary(self) -> str:
+        """The sessions, for an error message."""
+        return self.birdc("show", "protocols").stdout
+
     def start(self, timeout: float = 20) -> "Bird":
         self.write_config()
         self.proc.start()
@@ -264,28 +299,33 @@ class Bird(OwnsProc):
 
     def fib_nexthops(self) -> set[str]:
         """The next hops the router's kernel forwards the anycast address to."""
-        out = run(["ip", "-n", self.ns, "-j", "route", "show", PREFIX], timeout=10)
-        hops: set[str] = set()
-        for r in json.loads(out.stdout or "[]"):
-            if r.get("gateway"):
-                hops.add(r["gateway"])
-            for nh in r.get("nexthops", []):
-                if nh.get("gateway"):
-                    hops.add(nh["gateway"])
-        return hops
+        return kernel_nexthops(self.ns, PREFIX)
+
+
+def kernel_nexthops(ns: str, prefix: str) -> set[str]:
+    """The next hops namespace ns's kernel forwards prefix to (one, or an ECMP route's)."""
+    out = run(["ip", "-n", ns, "-j", "route", "show", prefix], timeout=10)
+    hops: set[str] = set()
+    for r in json.loads(out.stdout or "[]"):
+        if r.get("gateway"):
+            hops.add(r["gateway"])
+        for nh in r.get("nexthops", []):
+            if nh.get("gateway"):
+                hops.add(nh["gateway"])
+    return hops
 
 
 class RouterView:
-    """The router as one node's ExaBGP sees it: BIRD at the node's side of its veth."""
+    """The router as one node's ExaBGP sees it: BIRD or FRR at the node's side of its veth."""
 
-    def __init__(self, bird: Bird, addr: str):
-        self.bird, self.addr, self.port, self.asn = bird, addr, bird.port, bird.asn
+    def __init__(self, router, addr: str):
+        self.router, self.addr, self.port, self.asn = router, addr, router.port, router.asn
 
     def peer_asn(self, addr: str) -> Optional[int]:
-        return self.bird.peer_asn(addr)
+        return self.router.peer_asn(addr)
 
     def neighbor_state(self, addr: str) -> str:
-        return self.bird.neighbor_state(addr)
+        return self.router.neighbor_state(addr)
 
 
 class SlowUpstream(OwnsProc):
@@ -372,7 +412,8 @@ class DataPlane:
                  rise: int = 2, fall: int = 3, hold_time: int = 9,
                  child_argv: Optional[Callable[["Node"], list[str]]] = None, nodes: int = 3,
                  log=None, prefix: Optional[str] = None, persistent: bool = False,
-                 slow_upstream: bool = False):
+                 slow_upstream: bool = False, kinds: Optional[dict] = None,
+                 fleet: bool = False, router: Optional[str] = None):
         self.workdir = Path(workdir) if workdir else make_workdir("acs-dataplane-")
         self.prefix = prefix or f"acsdp{os.getpid() % 100000}{random.randrange(1000):03d}-"
         # persistent (the lab): no atexit cleanup, the processes outlive this command.
@@ -393,14 +434,32 @@ class DataPlane:
         self.when_degraded: Optional[dict] = None  # None: the default (MED + 1000)
         self.extra_checks: list[dict] = []  # appended to the two DNS checks
         self.check_extra: dict = {}  # more keys for both DNS checks (e.g. {"watch": False})
+        # fleet=True: more keys for every node's fleet block (e.g. {"min_announcing": 2}).
+        self.fleet_extra: dict = {}
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.namespaces: list[str] = []
         self.router_ns = self.prefix + "r"
         self.client_ns = self.prefix + "c"
-        self.nodes = [Node(k, self.KINDS.get(k, "unbound"), self.prefix + f"n{k}",
+        kinds = kinds or self.KINDS
+        self.nodes = [Node(k, kinds.get(k, "unbound"), self.prefix + f"n{k}",
                            self._node_dir(k), slow_upstream) for k in range(1, nodes + 1)]
-        self.bird = Bird(self.router_ns, self.workdir, "203.0.113.1",
-                         [(n.name, n.addr, NODE_ASN) for n in self.nodes], hold_time=hold_time)
+        # The router: BIRD 2 or FRR (zebra + bgpd), read through the same methods.
+        self.router_kind = router or selected_router()
+        peers = [(n.name, n.addr, NODE_ASN) for n in self.nodes]
+        if self.router_kind == "frr":
+            from .frr import Frr
+            self.router = Frr(self.router_ns, self.workdir, "203.0.113.1", ROUTER_ASN, peers,
+                              PREFIX, hold_time=hold_time)
+        else:
+            self.router = Bird(self.router_ns, self.workdir, "203.0.113.1", peers,
+                               hold_time=hold_time)
+        # The fleet (fleet=True): etcd in namespace <prefix>e, a fleet block in every node's
+        # configuration.
+        self.etcd_ns = self.prefix + "e"
+        self.etcd: Optional[EtcdCluster] = None
+        if fleet:
+            (self.workdir / "etcd").mkdir(exist_ok=True)
+            self.etcd = EtcdCluster(self.workdir / "etcd", 3, ns=self.etcd_ns, hosts=ETCD_HOSTS)
         self._extra: list = []  # other processes started in the lab (load generators)
         self._closed = False
 
@@ -431,7 +490,7 @@ class DataPlane:
 
     def up(self, timeout: float = 60) -> None:
         r, c = self.router_ns, self.client_ns
-        for name in [r, c] + [n.ns for n in self.nodes]:
+        for name in [r, c] + [n.ns for n in self.nodes] + ([self.etcd_ns] if self.etcd else []):
             self._netns(name)
         _ip("link", "add", "r-c", "netns", r, "type", "veth", "peer", "name", "c-r", "netns", c)
         _ip("-n", r, "addr", "add", CLIENT_GW + "/24", "dev", "r-c")
@@ -453,7 +512,11 @@ class DataPlane:
             _ip("-n", n.ns, "link", "set", there, "up")
             _ip("-n", n.ns, "addr", "add", PREFIX, "dev", "lo")
             _ip("-n", n.ns, "route", "add", "198.51.100.0/24", "via", n.router_side)
-        self.bird.start()
+            if self.etcd:
+                _ip("-n", n.ns, "route", "add", ETCD_NET, "via", n.router_side)
+        if self.etcd:
+            self._etcd_up()
+        self.router.start()
         for n in self.nodes:
             n.auth.start()
             if n.relay:
@@ -462,6 +525,46 @@ class DataPlane:
         for n in self.nodes:
             self.start_speaker(n)
         self.wait_fib({n.addr for n in self.nodes}, timeout)
+        if self.etcd:
+            self.wait_fleet(timeout)
+
+    def wait_fleet(self, timeout: float = 30) -> None:
+        """Polls until every node's status file shows the whole fleet present and none out. A
+        node's presence follows its route by one publish, so the FIB can hold a path a moment
+        before the fleet's records say that node is in service (a test that asks for a slot at
+        once would be refused for a node still "init")."""
+        def settled():
+            for n in self.nodes:
+                f = (sc.read_status(n.workdir / "status.json") or {}).get("fleet") or {}
+                m = f.get("members") or {}
+                if (f.get("state") != "ok" or m.get("present") != len(self.nodes)
+                        or m.get("out") != 0):
+                    return False
+            return True
+        wait_until(settled, timeout, "every node's fleet view: all present, none out",
+                   interval=0.1)
+
+    def _etcd_up(self) -> None:
+        """The etcd namespace: one veth to the router, the three members' addresses, a route
+        back to the nodes only (the clients never reach it)."""
+        r, e = self.router_ns, self.etcd_ns
+        _ip("link", "add", "r-e", "netns", r, "type", "veth", "peer", "name", "e-r", "netns", e)
+        plen = ETCD_NET.split("/")[1]
+        _ip("-n", r, "addr", "add", f"{ETCD_GW}/{plen}", "dev", "r-e")
+        for host in ETCD_HOSTS:
+            _ip("-n", e, "addr", "add", f"{host}/{plen}", "dev", "e-r")
+        _ip("-n", r, "link", "set", "r-e", "up")
+        _ip("-n", e, "link", "set", "e-r", "up")
+        _ip("-n", e, "route", "add", "203.0.113.0/24", "via", ETCD_GW)
+        self.etcd.start()
+
+    def node_cmd(self, n: Node, *args: str, timeout: float = 30, stdin: str = "",
+                 env: Optional[dict] = None) -> subprocess.CompletedProcess:
+        """Runs a command on node n as its operator would: inside its namespace (the fleet's
+        commands reach etcd from there only)."""
+        return subprocess.run(_ns_argv(n.ns, list(args)), input=stdin, text=True,
+                              capture_output=True, timeout=timeout,
+                              env={**os.environ, **(env or {})})
 
     def sidecar_config(self, n: Node) -> Path:
         checks = [sc.dns_check(53, server=ANYCAST, name="local-zone",
@@ -475,8 +578,10 @@ class DataPlane:
         if self.when_degraded is not None:
             route["when_degraded"] = self.when_degraded
         svc = sc.service("resolver", checks=checks, routes=[route], **self.schedule)
+        extra = ({"fleet": {**fleet_block(self.etcd.endpoints, n.name), **self.fleet_extra}}
+                 if self.etcd else {})
         return sc.write_config(n.workdir, [svc], exabgp={"ack": True, "ack_timeout_ms": 2000,
-                                                         "ping_interval_ms": 2000})
+                                                         "ping_interval_ms": 2000}, **extra)
 
     def reconfigure(self, n: Node, timeout: float = 10) -> None:
         """Rewrites node n's sidecar configuration from the attributes above and reloads it
@@ -495,6 +600,9 @@ class DataPlane:
         """For a later command of the lab: the objects of a running data plane (same workdir and
         prefix), its processes found through their pid files."""
         self.namespaces = [self.router_ns, self.client_ns] + [n.ns for n in self.nodes]
+        if self.etcd:
+            self.namespaces.append(self.etcd_ns)
+            self.etcd.attach()
         for n in self.nodes:
             n.config = n.workdir / "sidecar.json"
             n.exabgp = self._speaker(n, [self.sidecar_bin or "", "run", "--config",
@@ -503,7 +611,7 @@ class DataPlane:
 
     def _speaker(self, n: Node, argv: list) -> NsExaBGP:
         return NsExaBGP(n.ns, n.workdir, local_addr=n.addr,
-                        router=RouterView(self.bird, n.router_side), run=argv,
+                        router=RouterView(self.router, n.router_side), run=argv,
                         asn=NODE_ASN, hold_time=self.hold_time,
                         neighbor_changes=self.child_argv is None)
 
@@ -518,15 +626,24 @@ class DataPlane:
         n.exabgp = self._speaker(n, argv)
         n.exabgp.start(wait=wait)
 
+    def never_withdrawing_child(self, n: Node) -> None:
+        """The negative controls: node n's sidecar replaced by a STAND-IN that announces once and
+        never withdraws (never_withdraws_argv); returns once the router forwards to every node."""
+        n.exabgp.stop()
+        self.child_argv = lambda node: never_withdraws_argv(node.workdir)
+        self.start_speaker(n)
+        self.child_argv = None
+        self.wait_fib(self.all_nexthops(), 30)
+
     def wait_fib(self, want: set, timeout: float = 60) -> float:
         """Polls until the router's FIB forwards the anycast address to exactly `want`."""
         t0 = time.monotonic()
         try:
-            wait_until(lambda: self.bird.fib_nexthops() == want, timeout,
+            wait_until(lambda: self.router.fib_nexthops() == want, timeout,
                        f"router FIB next hops {sorted(want)}", interval=0.1)
         except TimeoutError as exc:
-            raise TimeoutError(f"{exc}; FIB has {sorted(self.bird.fib_nexthops())}; "
-                               f"birdc: {self.bird.birdc('show', 'protocols').stdout}") from None
+            raise TimeoutError(f"{exc}; FIB has {sorted(self.router.fib_nexthops())}; "
+                               f"router: {self.router.summary()}") from None
         return time.monotonic() - t0
 
     def all_nexthops(self) -> set:
@@ -544,8 +661,9 @@ class DataPlane:
                     p.wait(5)
             except Exception:
                 pass
-        procs = [n.exabgp for n in self.nodes if n.exabgp] + [self.bird]
+        procs = [n.exabgp for n in self.nodes if n.exabgp] + [self.router]
         procs += [x for n in self.nodes for x in (n.resolver, n.relay, n.auth) if x]
+        procs += [m for m in (self.etcd.members if self.etcd else []) if m.proc]
         for p in procs:
             try:
                 p.stop(5)
@@ -628,13 +746,15 @@ def read_load_start(p: subprocess.Popen) -> float:
 
 def udp53_loss(ns: str, percent: int) -> None:
     """Random loss of `percent` % of the UDP packets to port 53 arriving in namespace `ns`
-    (nf_tables numgen: this kernel has no netem), the only rule of table inet acsloss, replaced
-    by each call; 0 removes it. Counts what it dropped (udp53_dropped)."""
+    (nf_tables numgen: this kernel has no netem), the only rules of table inet acsloss, replaced
+    by each call; 0 removes it. A first rule counts every packet the second one judges, so
+    udp53_counts says what share the rule really dropped."""
     run(["ip", "netns", "exec", ns, "nft", "delete", "table", "inet", "acsloss"], timeout=10)
     if percent <= 0:
         return
     script = ("add table inet acsloss\n"
               "add chain inet acsloss input { type filter hook input priority 0; }\n"
+              "add rule inet acsloss input udp dport 53 counter\n"
               f"add rule inet acsloss input udp dport 53 numgen random mod 100 < {percent} "
               "counter drop\n")
     out = subprocess.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=script, text=True,
@@ -643,11 +763,11 @@ def udp53_loss(ns: str, percent: int) -> None:
         raise RuntimeError(f"nft in {ns}: {out.stderr.strip()} (package nftables installed?)")
 
 
-def udp53_dropped(ns: str) -> int:
-    """Packets the udp53_loss rule of `ns` dropped so far."""
+def udp53_counts(ns: str) -> tuple[int, int]:
+    """(packets seen, packets dropped) by the udp53_loss rules of `ns` so far."""
     out = run(["ip", "netns", "exec", ns, "nft", "list", "table", "inet", "acsloss"], timeout=10)
-    m = re.search(r"counter packets (\d+)", out.stdout)
-    return int(m.group(1)) if m else 0
+    counts = [int(m) for m in re.findall(r"counter packets (\d+)", out.stdout)]
+    return (counts[0], counts[1]) if len(counts) == 2 else (0, 0)
 
 
 # --- faults -------------------------------------------------------------------------------------
@@ -655,6 +775,10 @@ FAULTS = ("resolver-killed", "resolver-hung", "resolver-refusing", "recursion-br
           "bind-upgrade", "exabgp-frozen", "sidecar-killed", "router-restarted")
 # Faults that are one event rather than a state: `fix` only waits for the lab to heal.
 ONE_SHOT = ("sidecar-killed", "router-restarted")
+# The refusing resolver made the way an operator's ACL change makes it: the same Unbound,
+# `unbound-control reload` (resolver-refusing restarts it). Unbound nodes only; the bench and
+# the lab offer it, the fault matrix test does not.
+MORE_FAULTS = ("resolver-refusing-reload",)
 
 
 def default_node(what: str) -> int:
@@ -669,6 +793,8 @@ def break_fault(dp: DataPlane, what: str, n: Node) -> None:
         n.resolver.sigstop()
     elif what == "resolver-refusing":
         n.resolver.restart(refuse=True)
+    elif what == "resolver-refusing-reload":
+        _unbound(n, what).reload_config(refuse=True)
     elif what == "recursion-broken":
         n.auth.kill()
     elif what == "bind-upgrade":
@@ -686,10 +812,16 @@ def break_fault(dp: DataPlane, what: str, n: Node) -> None:
             except ProcessLookupError:
                 pass
     elif what == "router-restarted":
-        dp.bird.stop(10)
-        dp.bird.start()
+        dp.router.stop(10)
+        dp.router.start()
     else:
-        raise ValueError(f"fault {what!r}: choose one of {', '.join(FAULTS)}")
+        raise ValueError(f"fault {what!r}: choose one of {', '.join(FAULTS + MORE_FAULTS)}")
+
+
+def _unbound(n: Node, what: str) -> NsUnbound:
+    if not isinstance(n.resolver, NsUnbound):
+        raise ValueError(f"{what} needs an Unbound node (1 or 3), not {n.name}")
+    return n.resolver
 
 
 def fix_fault(dp: DataPlane, what: str, n: Node, timeout: float = 60) -> float:
@@ -700,6 +832,8 @@ def fix_fault(dp: DataPlane, what: str, n: Node, timeout: float = 60) -> float:
         n.resolver.sigcont()
     elif what == "resolver-refusing":
         n.resolver.restart(refuse=False)
+    elif what == "resolver-refusing-reload":
+        _unbound(n, what).reload_config(refuse=False)
     elif what == "recursion-broken":
         # Both resolvers remember an unreachable server (Unbound's infra cache, BIND's bad-server
         # cache); a restart forgets at once, as `unbound-control flush_infra all` / `rndc flush`.
@@ -732,6 +866,7 @@ def fault_bound_s(what: str, interval_ms: int, fast_interval_ms: int, timeout_ms
         "resolver-killed": fast,
         "resolver-hung": slow,
         "resolver-refusing": fast + 1.0,  # + the restart that turns refusing on
+        "resolver-refusing-reload": fast + 1.0,  # + the reload
         # + the 1 s TTL the resolvers may still serve; BIND's forwarder check may time out
         "recursion-broken": slow + 1.0,
         "bind-upgrade": fast + 1.0,  # + named's stop
@@ -759,15 +894,50 @@ def impact(summary: dict, t_fault: float, bound_s: float) -> dict:
 
 
 def run_fault(dp: DataPlane, what: str, qps: float, bound_s: float, lead_s: float = 2.0,
-              tail_s: float = 3.0, node: Optional[int] = None) -> tuple[dict, dict]:
+              tail_s: float = 3.0, node: Optional[int] = None,
+              interval: float = 1.0) -> tuple[dict, dict]:
     """A load of lead_s + bound_s + tail_s seconds with the fault injected at lead_s; the fault
-    stays in (the caller fixes it). Returns (impact, summary)."""
+    stays in (the caller fixes it). Returns (impact, summary); summary["rows"] holds load.py's
+    records, one per `interval` of send time."""
     n = dp.nodes[(node or default_node(what)) - 1]
-    p = dp.load(qps, lead_s + bound_s + tail_s)
+    p = dp.load(qps, lead_s + bound_s + tail_s, interval=interval)
     start = read_load_start(p)
     while time.monotonic() < start + lead_s:
         time.sleep(0.005)
     t_fault = time.monotonic() - start
     break_fault(dp, what, n)
-    _, summary = read_load(p, lead_s + bound_s + tail_s + 30)
+    rows, summary = read_load(p, lead_s + bound_s + tail_s + 30)
+    summary["rows"] = rows
     return impact(summary, t_fault, bound_s), summary
+
+
+def dnsperf_fault(dp: DataPlane, what: str, qps: float, bound_s: float, lead_s: float = 2.0,
+                  tail_s: float = 3.0, clients: int = 64) -> dict:
+    """run_fault with DNS-OARC's dnsperf as the client (`clients` sockets, so the router's ECMP
+    spreads them; -t 1: a query unanswered after 1 s is lost, as load.py counts). Returns
+    {"sent", "completed", "lost", "noerror", "bad"}: bad = lost + answered with another rcode."""
+    n = dp.nodes[default_node(what) - 1]
+    queries = dp.workdir / "dnsperf-queries.txt"
+    queries.write_text(f"{WHOAMI} TXT\n")
+    seconds = lead_s + bound_s + tail_s
+    p = subprocess.Popen(_ns_argv(dp.client_ns, [
+        "dnsperf", "-s", ANYCAST, "-d", str(queries), "-l", f"{seconds:g}", "-Q", f"{qps:g}",
+        "-c", str(clients), "-t", "1", "-q", "2000"]), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    dp._extra.append(p)
+    start = time.monotonic()
+    while time.monotonic() < start + lead_s:
+        time.sleep(0.005)
+    break_fault(dp, what, n)
+    out, _ = p.communicate(timeout=seconds + 30)
+
+    def count(label):
+        m = re.search(rf"{label}:\s+(\d+)", out)
+        return int(m.group(1)) if m else None
+    sent, completed, lost = count("Queries sent"), count("Queries completed"), count("Queries lost")
+    m = re.search(r"NOERROR (\d+)", out)
+    if sent is None or completed is None or lost is None:
+        raise RuntimeError(f"dnsperf gave no summary: {out[-500:]}")
+    noerror = int(m.group(1)) if m else 0
+    return {"sent": sent, "completed": completed, "lost": lost, "noerror": noerror,
+            "bad": lost + completed - noerror}

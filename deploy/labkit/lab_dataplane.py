@@ -12,21 +12,29 @@ import time
 from pathlib import Path
 
 from . import dataplane as dpl
+from . import lab_fleet
 from .common import run, wait_until
 
-LAB_FAULTS = dpl.FAULTS + ("router-killed",)
+LAB_FAULTS = dpl.FAULTS + dpl.MORE_FAULTS + ("router-killed",)
 EXIT_WORDS = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
 SCHEDULE = dict(interval_ms=1000, fast_interval_ms=200, timeout_ms=500, rise=2, fall=3)
 
 
 def plane(lab_dir: Path, state: dict) -> dpl.DataPlane:
     return dpl.DataPlane(lab_dir, sidecar_bin=state["sidecar_bin"], prefix=state["prefix"],
-                         persistent=True, **SCHEDULE).attach()
+                         persistent=True, fleet=state.get("fleet", False),
+                         router=state.get("router", "bird"), **SCHEDULE).attach()
 
 
-def up(lab_dir: Path, binary: str, save) -> dict:
-    dp = dpl.DataPlane(lab_dir, sidecar_bin=binary, persistent=True, **SCHEDULE)
-    state = {"mode": "dataplane", "prefix": dp.prefix, "sidecar_bin": binary, "faults": []}
+ROUTER_NAMES = {"bird": "BIRD 2", "frr": "FRR (zebra + bgpd)"}
+
+
+def up(lab_dir: Path, binary: str, save, router: str = "bird") -> dict:
+    # The fleet: a 3-member etcd in a namespace of its own behind the router (dataplane.py).
+    dp = dpl.DataPlane(lab_dir, sidecar_bin=binary, persistent=True, fleet=True, router=router,
+                       **SCHEDULE)
+    state = {"mode": "dataplane", "prefix": dp.prefix, "sidecar_bin": binary, "faults": [],
+             "fleet": True, "router": router}
     save(state)
     t0 = time.monotonic()
     try:
@@ -48,14 +56,14 @@ def expected_hops(dp: dpl.DataPlane, state: dict) -> set:
 
 def status(lab_dir: Path, state: dict) -> int:
     dp = plane(lab_dir, state)
-    hops = dp.bird.fib_nexthops() if dp.bird.running() else set()
-    print(f"--- router (BIRD 2 in {dp.router_ns}): `ip -n {dp.router_ns} route show "
+    hops = dp.router.fib_nexthops() if dp.router.running() else set()
+    print(f"--- router ({ROUTER_NAMES[dp.router_kind]} in {dp.router_ns}): `ip -n {dp.router_ns} route show "
           f"{dpl.PREFIX}`")
     out = run(["ip", "-n", dp.router_ns, "route", "show", dpl.PREFIX])
     print("\n".join("    " + line for line in out.stdout.splitlines()) or "    (no route)")
-    if dp.bird.running():
+    if dp.router.running():
         # Its RIB too: a degraded node is announced (worse MED) but not in the FIB.
-        paths = dp.bird.rib_paths()
+        paths = dp.router.rib_paths()
         print("    RIB: " + (", ".join(f"{name} MED {med}" for name, med in sorted(paths.items()))
                              or "no path"))
     for node in dp.nodes:
@@ -65,9 +73,42 @@ def status(lab_dir: Path, state: dict) -> int:
         st = run([state["sidecar_bin"], "status", "--config", str(node.config)], timeout=10)
         print("\n".join("    " + line for line in (st.stdout + st.stderr).splitlines()))
         print(f"    exit {st.returncode} ({EXIT_WORDS.get(st.returncode, '?')})")
+    if dp.etcd:
+        print(f"--- etcd: 3 members in ns {dp.etcd_ns} ({', '.join(dp.etcd.endpoints)})")
+        lab_fleet.show_fleet(fleet_lab(dp))
     print(f"--- a query from the client namespace: `ip netns exec {dp.client_ns} dig @"
           f"{dpl.ANYCAST} {dpl.WHOAMI} TXT +short`")
     return 0 if hops == expected_hops(dp, state) else 1
+
+
+def fleet_lab(dp: dpl.DataPlane) -> lab_fleet.Lab:
+    """The data plane as lab_fleet sees it: every command runs inside its node's namespace."""
+    by_name = {n.name: n for n in dp.nodes}
+
+    def run_on(node, argv, stdin="", env=None, timeout=60):
+        return dp.node_cmd(by_name[node.name], *argv, stdin=stdin, env=env, timeout=timeout)
+
+    def upgrade(k):
+        dpl.break_fault(dp, "bind-upgrade", dp.nodes[k - 1])
+        return dp.nodes[k - 1].resolver.proc.running()
+
+    def router_view():
+        hops = dp.router.fib_nexthops()
+        names = [n.name for n in dp.nodes if n.addr in hops]
+        return (f"    router FIB: {dpl.ANYCAST} -> {', '.join(sorted(hops)) or 'nothing'} "
+                f"({', '.join(names) or 'no node'})")
+
+    bind = next((n.k for n in dp.nodes if n.kind == "bind"), 2)
+    return lab_fleet.Lab(dp.sidecar_bin, [lab_fleet.LabNode(n.name, n.config, n.workdir)
+                                          for n in dp.nodes], run_on, upgrade,
+                         lambda k: dp.nodes[k - 1].resolver.restart(dnssec_enable=False),
+                         router_view, bind)
+
+
+def replay(lab_dir: Path, state: dict) -> int:
+    if not state.get("fleet"):
+        raise ValueError("this lab runs without the fleet: ./deploy/lab down, then up")
+    return lab_fleet.replay_2024(fleet_lab(plane(lab_dir, state)))
 
 
 def _load_rows(lab_dir: Path) -> list[dict]:
@@ -140,7 +181,7 @@ def break_fix(lab_dir: Path, state: dict, save, what: str, n, breaking: bool) ->
     load = _load_running(state)
     t_fault = time.monotonic()
     if what == "router-killed":
-        dp.bird.stop() if breaking else dp.bird.start()
+        dp.router.stop() if breaking else dp.router.start()
         if not breaking:
             dp.wait_fib(dp.all_nexthops(), 60)
     elif breaking:
@@ -151,10 +192,11 @@ def break_fix(lab_dir: Path, state: dict, save, what: str, n, breaking: bool) ->
         state["faults"].append(fault) if breaking else state["faults"].remove(fault)
         save(state)
     want = expected_hops(dp, state)
-    bound = dpl.fault_bound_s(what if what in dpl.FAULTS else "router-restarted", **{
+    bound = dpl.fault_bound_s(what if what in dpl.FAULTS + dpl.MORE_FAULTS
+                              else "router-restarted", **{
         k: v for k, v in SCHEDULE.items() if k != "rise"})
     try:
-        took = dp.wait_fib(want, bound + 30) if dp.bird.running() or want else 0.0
+        took = dp.wait_fib(want, bound + 30) if dp.router.running() or want else 0.0
         print(f"router FIB forwards {dpl.ANYCAST} to {len(want)} node(s) "
               f"{sorted(want)} ({took:.1f} s after the {verb})")
         ok = True

@@ -14,15 +14,17 @@ by hand against the real daemons before they were written here.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import socket
 import struct
+import tempfile
 import time
 from pathlib import Path
 from typing import Optional
 
-from .common import OwnsProc, Proc, free_port, wait_until, which
+from .common import OwnsProc, Proc, free_port, run, wait_until, which
 
 HEALTH_NAME = "probe.health.test."
 HEALTH_ADDR = "192.0.2.1"
@@ -148,17 +150,19 @@ class _Resolver(OwnsProc):
 
 class Unbound(_Resolver):
     """Unbound serving health.test statically; with stub_port, example.test is a stub zone whose
-    authoritative server is stub_addr:stub_port. refuse=True answers every query REFUSED."""
+    authoritative server is stub_addr:stub_port. refuse=True answers every query REFUSED.
+    control=True enables unbound-control over a Unix socket in the work folder (reload_config)."""
 
     name = "unbound"
 
     def __init__(self, workdir: Path, addr: str = "127.0.0.1", port: Optional[int] = None,
                  stub_port: Optional[int] = None, refuse: bool = False, detached: bool = False,
-                 stub_addr: str = "127.0.0.1", name: str = "unbound"):
+                 stub_addr: str = "127.0.0.1", name: str = "unbound", control: bool = False):
         super().__init__(workdir, addr, port, detached)
         self.stub_port = stub_port
         self.stub_addr = stub_addr
         self.refuse = refuse
+        self.control = control
         self.name = name
         self.config_path = self.workdir / f"{name}.conf"
         self.proc = Proc(name, [which("unbound"), "-d", "-c", str(self.config_path)], self.workdir,
@@ -190,6 +194,11 @@ class Unbound(_Resolver):
             # default backoff (which let a query go unanswered for over a minute in the lab).
             "  infra-cache-max-rtt: 300",
             "  max-sent-count: 4",
+            # With a 300 ms ceiling one slow first answer (an authoritative server still
+            # starting on a busy machine) marks the server down, and Unbound's default keeps it
+            # down for infra-host-ttl, 900 s: the stub zone SERVFAILs for 15 minutes (seen once
+            # in six data-plane bring-ups). Forgotten after 2 s, it is asked again.
+            "  infra-host-ttl: 2",
             '  local-zone: "test." nodefault',  # Unbound serves test. as NXDOMAIN by default
             '  local-zone: "health.test." static',
             f'  local-data: "{HEALTH_NAME} 60 IN A {HEALTH_ADDR}"',
@@ -198,8 +207,32 @@ class Unbound(_Resolver):
         if self.stub_port:
             lines += ["stub-zone:", '  name: "example.test."',
                       f"  stub-addr: {self.stub_addr}@{self.stub_port}"]
+        if self.control:
+            lines += ["remote-control:", "  control-enable: yes",
+                      f'  control-interface: "{self.control_socket}"']
         self.config_path.write_text("\n".join(lines) + "\n")
         return self.config_path
+
+    @property
+    def control_socket(self) -> Path:
+        path = self.workdir / f"{self.name}.ctl"
+        # A Unix socket's path has 108 bytes at most: a deep work folder gets a short name.
+        if len(str(path)) > 100:
+            digest = hashlib.sha1(str(path).encode()).hexdigest()[:16]
+            path = Path(tempfile.gettempdir()) / f"acs-unbound-{digest}.ctl"
+        return path
+
+    def reload_config(self, refuse: bool) -> None:
+        """The access-control changed in place and `unbound-control reload` (control=True): the
+        same process answers REFUSED (or serves again) from then on, as an operator's ACL change
+        does; a restart (restart(refuse=...)) is another process."""
+        if not self.control:
+            raise RuntimeError("reload_config needs Unbound(control=True)")
+        self.refuse = refuse
+        self.write_config()
+        out = run([which("unbound-control"), "-c", str(self.config_path), "reload"], timeout=15)
+        if out.returncode != 0 or "ok" not in out.stdout:
+            raise RuntimeError(f"unbound-control reload: {(out.stdout + out.stderr).strip()}")
 
     def check_config_command(self) -> str:
         return f"unbound-checkconf {self.config_path}"

@@ -16,6 +16,7 @@
 #include "sidecar/lib/json_text.hpp"
 #include "sidecar/lib/log.hpp"
 #include "sidecar/lib/printable.hpp"
+#include "sidecar/status/fleet_hint.hpp"
 
 namespace sidecar {
 
@@ -109,8 +110,9 @@ int release_or_forget(const Config& config, const std::string& action, const std
     case FleetOutcome::Kind::error:
       break;
   }
-  std::fprintf(stderr, "anycast-sidecar fleet %s: the fleet is unreachable (%s); nothing changed\n",
-               action.c_str(), outcome.message.c_str());
+  std::fprintf(
+      stderr, "anycast-sidecar fleet %s: the fleet is unreachable (%s); nothing changed; %s\n",
+      action.c_str(), outcome.message.c_str(), sidecar::fleet_next_step(outcome.message).c_str());
   return kExitTempFail;
 }
 

@@ -11,6 +11,7 @@
 #include "sidecar/fleet/verify_file.hpp"
 #include "sidecar/lib/clock.hpp"
 #include "sidecar/lib/printable.hpp"
+#include "sidecar/status/fleet_hint.hpp"
 #include "sidecar/status/maintenance_file.hpp"
 #include "sidecar/status/maintenance_wait.hpp"
 
@@ -134,8 +135,8 @@ int run_maintenance_command(const std::vector<std::string>& args) {
     if (outcome.kind == FleetOutcome::Kind::error) {
       std::fprintf(stderr,
                    "anycast-sidecar maintenance: cannot take a fleet slot, the fleet is "
-                   "unreachable (%s); nothing changed on this node, try again later\n",
-                   outcome.message.c_str());
+                   "unreachable (%s); nothing changed on this node, try again later; %s\n",
+                   outcome.message.c_str(), sidecar::fleet_next_step(outcome.message).c_str());
       return kExitTempFail;
     }
     slot_taken_now = outcome.kind == FleetOutcome::Kind::done;

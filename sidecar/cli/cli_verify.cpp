@@ -67,8 +67,8 @@ int verify_and_return(const Config& config, const std::vector<const ServiceConfi
         write_verify_file(verify_path, r);
         std::fprintf(stderr,
                      "anycast-sidecar maintenance: verification failed: %s; the "
-                     "service stays in maintenance and the fleet slot stays held\n",
-                     r.reason.c_str());
+                     "service stays in maintenance%s\n",
+                     r.reason.c_str(), config.fleet ? " and the fleet slot stays held" : "");
         return 2;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -81,7 +81,9 @@ int verify_and_return(const Config& config, const std::vector<const ServiceConfi
         all_passed = false;
         continue;
       }
-      auto d = fleet::decide_verify(fleet::verify_input(*entry, *s, start, timed_out, now));
+      auto in = fleet::verify_input(*entry, *s, start, timed_out, now);
+      in.fleet = config.fleet.has_value();
+      auto d = fleet::decide_verify(in);
       if (d.kind == fleet::VerifyDecision::Kind::failed) {
         write_verify_file(verify_path, d.record);
         std::fprintf(stderr, "anycast-sidecar maintenance: %s\n", d.message.c_str());
@@ -117,9 +119,11 @@ int verify_and_return(const Config& config, const std::vector<const ServiceConfi
   for (const auto* s : services) longest = std::max(longest, s->interval * (s->rise + 2));
   auto wait = std::max<std::chrono::milliseconds>(std::chrono::seconds(30), longest);
   if (wait_for_return(config, names, left, wait) != 0) {
-    std::fprintf(stderr,
-                 "anycast-sidecar maintenance: the fleet slot stays held until the "
-                 "announcement is confirmed (then run maintenance off again)\n");
+    std::fprintf(stderr, "anycast-sidecar maintenance: %s\n",
+                 config.fleet ? "the fleet slot stays held until the announcement is confirmed "
+                                "(then run maintenance off again)"
+                              : "the announcement is not confirmed yet (see `anycast-sidecar "
+                                "status`)");
     return 2;
   }
   std::printf("announced: ExaBGP acknowledged every route (%.1f s after the verification began)\n",

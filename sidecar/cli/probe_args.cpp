@@ -68,7 +68,7 @@ ProbeArgsResult parse_probe_args(const std::vector<std::string>& args) {
   ProbeArgsResult r;
   auto a = parse_args(args,
                       {"--config", "--service", "--count", "--interval-ms", "--timeout-ms",
-                       "--expect-rcode", "--expect-answer"},
+                       "--expect-rcode", "--expect-answer", "--resolver"},
                       {"--tcp", "--json", "--help"});
   if (!a.error.empty()) {
     r.error = a.error;
@@ -86,8 +86,8 @@ ProbeArgsResult parse_probe_args(const std::vector<std::string>& args) {
   // No server named: the configured checks of the packaged configuration.
   if (!p.config_path && a.positional.empty()) p.config_path = config_path_of(a);
   if (p.config_path) {
-    for (const char* o :
-         {"--count", "--interval-ms", "--timeout-ms", "--expect-rcode", "--expect-answer"}) {
+    for (const char* o : {"--count", "--interval-ms", "--timeout-ms", "--expect-rcode",
+                          "--expect-answer", "--resolver"}) {
       if (a.value(o)) {
         r.error = std::string(o) + " does not apply with --config (the configured checks run once)";
         return r;
@@ -132,6 +132,14 @@ ProbeArgsResult parse_probe_args(const std::vector<std::string>& args) {
     p.check.qtype = *t;
   }
   if (a.has("--tcp")) p.check.transport = probes::Transport::tcp;
+  if (auto s = a.value("--resolver")) {
+    auto software = probes::software_from_string(*s);
+    if (!software) {
+      r.error = "--resolver takes unbound, bind, pdns-recursor, knot-resolver or dnsdist";
+      return r;
+    }
+    p.check.software = *software;
+  }
   long v = 0;
   if (auto c = a.value("--count")) {
     if (!number(*c, 1, 1000000, &v)) {

@@ -36,6 +36,8 @@ constexpr const char* kUsage =
     "  --timeout-ms N        deadline per attempt (default 1000)\n"
     "  --expect-rcode RCODE  expected rcode (default NOERROR)\n"
     "  --expect-answer ADDR  an answer that must be present (repeatable)\n"
+    "  --resolver PROGRAM    the hints name this program's tools: unbound, bind,\n"
+    "                        pdns-recursor, knot-resolver, dnsdist (default: all of them)\n"
     "  --json                one JSON object per attempt, then a summary object\n"
     "exit: 0 all attempts passed, 1 some failed, 2 all failed, 3 usage error\n";
 
@@ -160,8 +162,9 @@ int run_probe_command(const std::vector<std::string>& args) {
     }
     std::printf("\n");
     for (auto [reason, n] : reasons) {
-      std::printf("%s (%d): %s\n", std::string(probes::to_string(reason)).c_str(), n,
-                  shown(probes::hint_for(reason, a.check.server, a.check.port)).c_str());
+      std::printf(
+          "%s (%d): %s\n", std::string(probes::to_string(reason)).c_str(), n,
+          shown(probes::hint_for(reason, a.check.server, a.check.port, a.check.software)).c_str());
     }
   }
   return code;

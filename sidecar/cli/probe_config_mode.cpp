@@ -84,10 +84,10 @@ int run_probe_config_mode(const ProbeArgs& a) {
                     std::string(probes::to_string(r.reason)).c_str(), r.rtt_ms,
                     shown(r.detail).c_str());
         if (!r.ok && s.checks[c].type == CheckConfig::Type::dns) {
-          std::printf(
-              "%-16s   next: %s\n", "",
-              shown(probes::hint_for(r.reason, s.checks[c].dns.server, s.checks[c].dns.port))
-                  .c_str());
+          std::printf("%-16s   next: %s\n", "",
+                      shown(probes::hint_for(r.reason, s.checks[c].dns.server, s.checks[c].dns.port,
+                                             s.checks[c].dns.software))
+                          .c_str());
         }
       }
     }

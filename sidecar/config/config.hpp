@@ -36,6 +36,11 @@ struct CheckConfig {
   // checks[].watch (DNS checks): keep a TCP connection to server:port whose loss with a refused
   // reconnect runs the service's round at once (probes/watch_policy.hpp). Ignored for exec.
   bool watch = true;
+  // checks[].stall_ms (DNS checks; 0: off): how long the kernel may show server:port's listening
+  // UDP socket holding client queries it does not read, never shrinking, before the service's
+  // round runs at once and a probe waiting behind them fails stall_ms/2 later rather than at
+  // timeout_ms (probes/queue_policy.hpp). Exec checks: 0.
+  std::chrono::milliseconds stall{100};
 };
 
 struct Policy {

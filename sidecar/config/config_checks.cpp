@@ -1,6 +1,7 @@
 // Rules of services[i].checks[j]: a DNS query and what it must answer, or a command to run.
 #include "sidecar/config/config_names.hpp"
 #include "sidecar/config/config_sections.hpp"
+#include "sidecar/lib/printable.hpp"
 
 namespace sidecar::config_detail {
 namespace {
@@ -41,8 +42,17 @@ void parse_dns(Checker& c, const json& j, const std::string& path, CheckConfig* 
   out->type = CheckConfig::Type::dns;
   c.known_keys(j, path,
                {"name", "type", "server", "port", "qname", "qtype", "transport", "expect",
-                "on_failure", "watch"});
+                "on_failure", "watch", "resolver", "stall_ms"});
   c.boolean(j, "watch", path, &out->watch);
+  if (auto v = c.integer(j, "stall_ms", path, 0, 10000)) {
+    out->stall = std::chrono::milliseconds(*v);
+    // Sampled every stall_ms / 5: below 25 ms the samples would come faster than 5 ms and the
+    // kernel table would be read hundreds of times a second.
+    if (*v > 0 && *v < 25) {
+      c.add(Checker::join(path, "stall_ms"),
+            std::to_string(*v) + " is too short: 0 (off) or 25 to 10000 (default 100)");
+    }
+  }
   std::string server = "127.0.0.1";
   if (c.string(j, "server", path, &server)) {
     std::string err;
@@ -80,6 +90,17 @@ void parse_dns(Checker& c, const json& j, const std::string& path, CheckConfig* 
             "must be \"udp\" or \"tcp\", not \"" + transport + "\"");
     }
   }
+  std::string resolver;
+  if (c.string(j, "resolver", path, &resolver)) {
+    if (auto s = probes::software_from_string(resolver)) {
+      out->dns.software = *s;
+    } else {
+      c.add(Checker::join(path, "resolver"),
+            "unknown program \"" + text::printable(resolver, 40) +
+                "\" (one of unbound bind pdns-recursor knot-resolver dnsdist; it only chooses "
+                "the tools the hints name: leave it out to name them all)");
+    }
+  }
   if (auto* e = c.object(j, "expect", path))
     parse_expect(c, *e, Checker::join(path, "expect"), out);
 }
@@ -96,7 +117,8 @@ void parse_check(Checker& c, const json& j, const std::string& path, std::size_t
   c.string(j, "type", path, &type);
   if (type == "exec") {
     out->type = CheckConfig::Type::exec;
-    out->watch = false;  // nothing to connect to
+    out->watch = false;                         // nothing to connect to
+    out->stall = std::chrono::milliseconds(0);  // no socket to read
     c.known_keys(j, path, {"name", "type", "command", "on_failure", "watch"});
     bool watch = false;
     c.boolean(j, "watch", path, &watch);

@@ -18,25 +18,31 @@ asio::awaitable<probes::CheckResult> run_check(probes::DnsProber& prober,
   co_return co_await prober.probe(check.dns);
 }
 
+Round::Round(asio::any_io_executor ex, std::size_t checks)
+    : done_(ex, asio::steady_timer::time_point::max()),
+      results_(checks),
+      finished_(checks, false),
+      left_(checks) {}
+
+void Round::finish(std::size_t i, probes::CheckResult result) {
+  if (!pending(i)) return;
+  results_[i] = std::move(result);
+  finished_[i] = true;
+  if (--left_ == 0) done_.cancel();
+}
+
 asio::awaitable<std::vector<probes::CheckResult>> run_checks(probes::DnsProber& prober,
-                                                             std::vector<CheckConfig> checks) {
+                                                             std::vector<CheckConfig> checks,
+                                                             std::shared_ptr<Round> round) {
   // Boost 1.74 has no awaitable operators: each check is its own coroutine and the last one to
   // finish cancels the timer this coroutine waits on.
-  struct Join {
-    explicit Join(asio::any_io_executor ex) : done(ex, asio::steady_timer::time_point::max()) {}
-    asio::steady_timer done;
-    std::vector<CheckConfig> checks;
-    std::vector<probes::CheckResult> results;
-    std::size_t left = 0;
-  };
   auto ex = co_await asio::this_coro::executor;
-  auto join = std::make_shared<Join>(ex);
-  join->checks = std::move(checks);
-  join->results.resize(join->checks.size());
-  join->left = join->checks.size();
-  for (std::size_t i = 0; i < join->checks.size(); ++i) {
-    asio::co_spawn(ex, run_check(prober, join->checks[i]),
-                   [join, i](std::exception_ptr e, probes::CheckResult r) {
+  if (!round) round = std::make_shared<Round>(ex, checks.size());
+  // The checks outlive this coroutine when a round ends early: each probe owns its copy.
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    auto check = std::make_shared<CheckConfig>(std::move(checks[i]));
+    asio::co_spawn(ex, run_check(prober, *check),
+                   [round, i, check](std::exception_ptr e, probes::CheckResult r) {
                      if (e) {  // a bug, not a resolver fault: say so rather than crash the daemon
                        r = probes::CheckResult{};
                        r.reason = probes::Reason::network_error;
@@ -48,15 +54,14 @@ asio::awaitable<std::vector<probes::CheckResult>> run_checks(probes::DnsProber& 
                          r.detail = "internal error";
                        }
                      }
-                     join->results[i] = std::move(r);
-                     if (--join->left == 0) join->done.cancel();
+                     round->finish(i, std::move(r));
                    });
   }
-  if (join->left > 0) {
+  if (!round->done()) {
     boost::system::error_code ec;
-    co_await join->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await round->done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  co_return std::move(join->results);
+  co_return round->results_;
 }
 
 }  // namespace sidecar

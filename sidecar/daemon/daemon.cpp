@@ -102,12 +102,12 @@ class Daemon {
   int run() {
     bridge_.on_eof = [this] {
       log::notice("exabgp_gone", {{"detail", "EOF on stdin: ExaBGP closed the pipe; exiting"}});
-      finish(0);
+      leave_and_finish(0);
     };
     bridge_.on_shutdown = [this] {
       // ExaBGP has closed its peers and will SIGTERM us and wait without limit: leave now.
       log::notice("exabgp_shutdown", {{"detail", "ExaBGP announced its shutdown; exiting"}});
-      finish(0);
+      leave_and_finish(0);
     };
     bridge_.on_change = [this] { status_.changed(); };
     bridge_.on_fatal = [this](const std::string& what) {
@@ -200,6 +200,7 @@ class Daemon {
           for (const auto& svc : services_) views.push_back(svc->view());
           auto p = fleet::presence_of(config_.fleet->node, kVersion, views, unix_now());
           p.verify = verify_;
+          p.floor_hold = fleet_->floor_holds();
           return p;
         },
         [this] { status_.changed(); },
@@ -220,6 +221,14 @@ class Daemon {
       }
       return view;
     };
+    if (fc.min_announcing > 0) {
+      ctx_.floor_allows = [this](const std::string& prefix, fleet::FloorWish wish) {
+        return fleet_->floor_allows(prefix, wish);
+      };
+      fleet_->on_floor_changed([this] {
+        for (auto& svc : services_) svc->floor_changed();
+      });
+    }
     fleet_->start();
   }
 
@@ -279,6 +288,9 @@ class Daemon {
   awaitable<void> withdraw_all_and_exit() {
     ctx_.stopping = true;
     for (auto& svc : services_) svc->withdraw_all();
+    // The withdrawals are on their way (the bridge writes them); meanwhile the presence goes,
+    // so that no other node counts this one for the fleet floor while it is gone.
+    if (fleet_) co_await fleet_->leave();
     bool drained = co_await bridge_.drain(milliseconds(2000));
     if (!drained) {
       log::warning("shutdown", {{"detail", "ExaBGP did not acknowledge the withdrawals within 2 s"},
@@ -389,6 +401,18 @@ class Daemon {
     log::notice("reloaded",
                 {{"config", config_path_}, {"services", std::to_string(config_.services.size())}});
     status_.reloaded({});
+  }
+
+  // ExaBGP is gone or going (its routes go with it): the fleet presence goes first, so that no
+  // node counts this one for the floor meanwhile (a few ms; bounded in FleetAgent::leave).
+  void leave_and_finish(int code) {
+    if (!fleet_ || ctx_.stopping) return finish(code);
+    ctx_.stopping = true;
+    spawn("fleet leave", leave_then_finish(code));
+  }
+  awaitable<void> leave_then_finish(int code) {
+    co_await fleet_->leave();
+    finish(code);
   }
 
   void finish(int code) {

@@ -10,6 +10,7 @@
 
 #include "exabgp-bridge/bridge.hpp"
 #include "probes/dns_prober.hpp"
+#include "sidecar/fleet/fleet_floor.hpp"
 #include "sidecar/policy/schedule_stats.hpp"
 #include "sidecar/status/fleet_view.hpp"
 
@@ -30,6 +31,9 @@ struct DaemonContext {
   WatchHub* watch_hub = nullptr;  // the resolvers' shared watches (the daemon's)
   // The status file's fleet object (off when the configuration has no fleet block).
   std::function<FleetStatusView()> fleet_status{};
+  // The fleet floor (fleet.min_announcing > 0): may this route prefix be withdrawn now for this
+  // wish? False: keep it announced with when_degraded. Unset without a floor. Never waits.
+  std::function<bool(const std::string& prefix, fleet::FloorWish wish)> floor_allows{};
 };
 
 }  // namespace sidecar

@@ -4,6 +4,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "probes/queue_policy.hpp"
 #include "sidecar/daemon/check_runner.hpp"
 #include "sidecar/lib/clock.hpp"
 #include "sidecar/lib/log.hpp"
@@ -22,7 +23,11 @@ ServiceRunner::ServiceRunner(DaemonContext& ctx, ServiceConfig config)
     : ctx_(ctx),
       cfg_(std::move(config)),
       timer_(ctx.io),
-      watches_(ctx, [this] { run_round_now(); }),
+      watches_(
+          ctx, [this] { run_round_now(cfg_.confirm_interval); },
+          [this](std::size_t i, const probes::QueuePolicy& p, bool trigger) {
+            queue_sample(i, p, trigger);
+          }),
       hooks_(ctx, cfg_.name, cfg_.hooks, cfg_.hook_timeout) {
   machine_.since = Clock::now();
   view_.since_unix = unix_now();
@@ -40,12 +45,12 @@ void ServiceRunner::stop() {
   watches_.stop();
 }
 
-void ServiceRunner::run_round_now() {
-  // Not at once: the refused reconnect shows the listening socket gone, but the dying process
-  // may still hold its UDP socket for a moment; a query that lands there is lost silently and
-  // the round would end as a soft timeout instead of the refusal it is. confirm_interval_ms
-  // later the kernel has closed every socket of the process.
-  auto at = Clock::now() + cfg_.confirm_interval;
+void ServiceRunner::run_round_now(std::chrono::milliseconds after) {
+  // The watch asks for confirm_interval, not at once: the refused reconnect shows the listening
+  // socket gone, but the dying process may still hold its UDP socket for a moment; a query that
+  // lands there is lost silently and the round would end as a soft timeout instead of the
+  // refusal it is. confirm_interval_ms later the kernel has closed every socket of the process.
+  auto at = Clock::now() + after;
   round_at_ = round_now_ ? std::min(round_at_, at) : at;
   round_now_ = true;
   if (!in_round_) timer_.cancel();
@@ -58,6 +63,32 @@ void ServiceRunner::reconfigure(ServiceConfig config, const std::vector<std::str
   apply_config_to_view(view_, cfg_);
   if (!stopped_) watches_.configure(cfg_);
   apply_routes();
+}
+
+void ServiceRunner::queue_sample(std::size_t i, const probes::QueuePolicy& p, bool trigger) {
+  if (stopped_) return;
+  if (in_round_ && round_ && round_->pending(i) && i < cfg_.checks.size() && p.stalled()) {
+    // Our query joined a queue the resolver has not read for stall_ms, and it has still read
+    // nothing stall_ms/2 after we sent it: waiting for timeout_ms would only tell the same.
+    auto hold = cfg_.checks[i].stall / 2;
+    auto now = Clock::now();
+    if (p.unread_through(round_started_, hold, now)) {
+      probes::CheckResult r;
+      r.reason = probes::Reason::timeout;
+      r.rtt_ms = std::chrono::duration<double, std::milli>(now - round_started_).count();
+      r.detail = "no answer in " + std::to_string(static_cast<long>(r.rtt_ms)) +
+                 " ms; the resolver has read nothing from its UDP socket for " +
+                 std::to_string(
+                     std::chrono::duration_cast<std::chrono::milliseconds>(now - *p.unread_since())
+                         .count()) +
+                 " ms while " + std::to_string(p.queued()) + " bytes of queries wait (hung?)";
+      round_->finish(i, std::move(r));
+    }
+    return;
+  }
+  // Onset during a round of other checks (or after this check's probe already passed): the next
+  // round starts as soon as this one ends.
+  if (trigger) run_round_now(std::chrono::milliseconds(0));
 }
 
 ServiceView ServiceRunner::view() const {
@@ -80,7 +111,10 @@ asio::awaitable<void> ServiceRunner::loop() {
     ServiceConfig cfg = cfg_;  // a reload may replace cfg_ while probes are in flight
     round_now_ = false;
     in_round_ = true;
-    auto results = co_await run_checks(ctx_.prober, cfg.checks);
+    round_ = std::make_shared<Round>(ctx_.io.get_executor(), cfg.checks.size());
+    round_started_ = Clock::now();
+    auto results = co_await run_checks(ctx_.prober, cfg.checks, round_);
+    round_.reset();
     in_round_ = false;
     if (stopped_ || ctx_.stopping) break;
     decide(cfg, results);
@@ -142,8 +176,11 @@ void ServiceRunner::decide(const ServiceConfig& cfg, const std::vector<probes::C
     view_.maintenance.reset();
   }
 
-  auto verdict = judge_round(cfg.policy, cfg.checks, rs);
+  // The kernel's stall evidence as the round ends: a timeout while the socket is not drained is
+  // hard evidence (check_policy.hpp), confirmed at confirm_interval.
+  auto verdict = judge_round(cfg.policy, cfg.checks, rs, watches_.stalled());
   last_hard_ = verdict.hard && !maintenance;
+  last_nothing_listens_ = verdict.nothing_listens && !maintenance;
   Observation obs;
   obs.healthy = verdict.healthy;
   obs.degraded = verdict.degraded;
@@ -165,9 +202,19 @@ void ServiceRunner::decide(const ServiceConfig& cfg, const std::vector<probes::C
 }
 
 void ServiceRunner::apply_routes() {
-  auto commands = commands_for(routed_state(machine_, ctx_.hitless_restart), cfg_);
+  const auto state = routed_state(machine_, ctx_.hitless_restart);
+  auto commands = commands_for(state, cfg_);
+  std::vector<RouteCommand> held;  // the degraded lines, when the fleet floor holds a route
   std::vector<RouteView> views;
   for (std::size_t i = 0; i < commands.size() && i < cfg_.routes.size(); ++i) {
+    if (ctx_.floor_allows) {
+      auto wish = fleet::floor_wish(state, commands[i].desired, view_.maintenance.has_value(),
+                                    last_nothing_listens_);
+      if (!ctx_.floor_allows(cfg_.routes[i].route.prefix.text, wish)) {
+        if (held.empty()) held = commands_for(ServiceState::degraded, cfg_);
+        commands[i] = held[i];
+      }
+    }
     const auto& cmd = commands[i];
     RouteView rv;
     rv.prefix = cfg_.routes[i].route.prefix.text;

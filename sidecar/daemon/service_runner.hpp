@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 
+#include "sidecar/daemon/check_runner.hpp"
 #include "sidecar/daemon/check_watches.hpp"
 #include "sidecar/daemon/daemon_context.hpp"
 #include "sidecar/daemon/hook_runner.hpp"
@@ -27,6 +28,10 @@ class ServiceRunner : public std::enable_shared_from_this<ServiceRunner> {
   // A reload handed this service a route another one sent: that line counts as sent by this one
   // until it sends its own (a line it already sent wins).
   void adopt(const std::string& key, const std::string& line) { sent_.emplace(key, line); }
+  // The fleet floor's answer changed: the routes' lines again, from the last round's state.
+  void floor_changed() {
+    if (!stopped_) apply_routes();
+  }
   // Hands the bridge a withdraw for every route this service sent (SIGTERM, internal error).
   void withdraw_all();
 
@@ -39,9 +44,12 @@ class ServiceRunner : public std::enable_shared_from_this<ServiceRunner> {
   boost::asio::awaitable<void> loop();
   void decide(const ServiceConfig& cfg, const std::vector<probes::CheckResult>& results);
   void apply_routes();
-  // A watch saw the resolver go (probes/tcp_watch.hpp): the next round starts confirm_interval
-  // from now, not at its planned time.
-  void run_round_now();
+  // A watch saw the resolver go (probes/tcp_watch.hpp): the next round starts `after` from now,
+  // not at its planned time.
+  void run_round_now(std::chrono::milliseconds after);
+  // A sample of check i's resolver socket (probes/queue_policy.hpp): a stall's onset runs the
+  // round now; a probe of the round in flight that waits in a socket nobody reads fails now.
+  void queue_sample(std::size_t check, const probes::QueuePolicy& policy, bool trigger);
 
   DaemonContext& ctx_;
   ServiceConfig cfg_;
@@ -52,7 +60,10 @@ class ServiceRunner : public std::enable_shared_from_this<ServiceRunner> {
   bool in_round_ = false;
   bool round_now_ = false;  // run_round_now() asked for a round at round_at_
   Clock::time_point round_at_;
-  bool last_hard_ = false;  // the last round failed with connection_refused only
+  std::shared_ptr<Round> round_;  // the round in flight (null between rounds)
+  Clock::time_point round_started_;
+  bool last_hard_ = false;  // the last round failed with hard evidence only (check_policy)
+  bool last_nothing_listens_ = false;  // ... with connection_refused only: the floor never holds
   CheckWatches watches_;
   SentRoutes sent_;         // route key -> last line handed to the bridge
   std::string reader_key_;  // reader_key() of the view as last announced to the status file

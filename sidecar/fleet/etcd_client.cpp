@@ -144,13 +144,13 @@ class Client::Impl {
     co_return last;
   }
 
+  // Another coroutine may call this while an operation is in flight on the connection (the agent
+  // restarts its watch when etcd comes back): only the socket is closed, so that operation ends
+  // with an error. The stream objects it still uses stay until their owner drops them.
   void close() {
     boost::system::error_code ec;
     if (ssl_) beast::get_lowest_layer(*ssl_).socket().close(ec);
     if (tcp_) tcp_->socket().close(ec);
-    ssl_.reset();
-    tcp_.reset();
-    buffer_.clear();
   }
 
   const std::string& endpoint() const { return current().url; }
@@ -163,25 +163,41 @@ class Client::Impl {
     std::string body;
   };
 
+  // Only the coroutine that runs this connection's operations calls drop(), between operations:
+  // destroying a stream under a pending operation is what close() must never do (with TLS it
+  // crashed the daemon).
+  void drop() {
+    close();
+    ssl_.reset();
+    tcp_.reset();
+    buffer_.clear();
+  }
+
   const EtcdEndpoint& current() const { return opt_.endpoints[current_ % opt_.endpoints.size()]; }
   void next_endpoint() {
-    close();
+    drop();
     current_ = (current_ + 1) % opt_.endpoints.size();
   }
-  bool open() const { return tcp_.has_value() || ssl_.has_value(); }
+  bool open() const {
+    return ssl_ ? beast::get_lowest_layer(*ssl_).socket().is_open()
+                : tcp_ && tcp_->socket().is_open();
+  }
   beast::tcp_stream& lowest() { return ssl_ ? beast::get_lowest_layer(*ssl_) : *tcp_; }
 
   // Runs f on whichever stream is open (plain or TLS); f returns awaitable<void>.
   template <class F>
-  awaitable<void> on_stream(F&& f) {
+  awaitable<void> on_stream(F&& f, boost::system::error_code& ec) {
     if (ssl_) {
       co_await f(*ssl_);
-    } else {
+    } else if (tcp_) {
       co_await f(*tcp_);
+    } else {
+      ec = asio::error::not_connected;
     }
   }
 
   awaitable<std::string> connect(std::chrono::milliseconds timeout) {
+    drop();  // what close() left behind
     const auto& ep = current();
     boost::system::error_code ec;
     tcp::resolver resolver(io_);
@@ -200,7 +216,7 @@ class Client::Impl {
     }
     ssl_.emplace(std::move(stream), *tls_);
     if (!SSL_set_tlsext_host_name(ssl_->native_handle(), ep.host.c_str())) {
-      close();
+      drop();
       co_return std::string("TLS: cannot set the server name");
     }
     ssl_->set_verify_callback(asio::ssl::host_name_verification(ep.host));
@@ -208,7 +224,7 @@ class Client::Impl {
     co_await ssl_->async_handshake(asio::ssl::stream_base::client,
                                    asio::redirect_error(use_awaitable, ec));
     if (ec) {
-      close();
+      drop();
       co_return "TLS handshake: " + ec.message();
     }
     co_return std::string();
@@ -242,13 +258,15 @@ class Client::Impl {
     parser.body_limit(opt_.max_answer_bytes);
     boost::system::error_code ec;
     lowest().expires_after(timeout);
-    co_await on_stream([&](auto& s) -> awaitable<void> {
-      co_await http::async_write(s, req, asio::redirect_error(use_awaitable, ec));
-      if (!ec)
-        co_await http::async_read(s, buffer_, parser, asio::redirect_error(use_awaitable, ec));
-    });
+    co_await on_stream(
+        [&](auto& s) -> awaitable<void> {
+          co_await http::async_write(s, req, asio::redirect_error(use_awaitable, ec));
+          if (!ec)
+            co_await http::async_read(s, buffer_, parser, asio::redirect_error(use_awaitable, ec));
+        },
+        ec);
     if (ec) {
-      close();
+      drop();
       out.transport_error = true;
       out.error = ec == beast::error::timeout
                       ? "no answer within " + std::to_string(timeout.count()) + " ms"
@@ -260,14 +278,14 @@ class Client::Impl {
     auto& res = parser.get();
     if (res.body().size() > opt_.max_answer_bytes) {
       // Beast's own body_limit did not stop it (seen with Boost 1.74): the cap holds anyway.
-      close();
+      drop();
       out.transport_error = true;
       out.error = "answer larger than " + std::to_string(opt_.max_answer_bytes) + " bytes";
       co_return out;
     }
     out.status = static_cast<int>(res.result_int());
     out.body = std::move(res.body());
-    if (!res.keep_alive()) close();
+    if (!res.keep_alive()) drop();
     co_return out;
   }
 
@@ -295,7 +313,7 @@ class Client::Impl {
   }
 
   awaitable<std::string> open_stream(const std::string& prefix, std::int64_t start_revision) {
-    close();
+    drop();
     if (!opt_.username.empty() && token_.empty()) {
       // Authenticate through a unary exchange on this connection first.
       auto r = co_await exchange_authenticated("/v3/kv/range", range_request(prefix, false, 1),
@@ -311,19 +329,25 @@ class Client::Impl {
     stream_parser_->body_limit(boost::none);  // a stream; each message is capped instead
     boost::system::error_code ec;
     lowest().expires_after(opt_.request_timeout);
-    co_await on_stream([&](auto& s) -> awaitable<void> {
-      co_await http::async_write(s, req, asio::redirect_error(use_awaitable, ec));
-      if (!ec) {
-        co_await http::async_read_header(s, buffer_, *stream_parser_,
-                                         asio::redirect_error(use_awaitable, ec));
-      }
-    });
+    co_await on_stream(
+        [&](auto& s) -> awaitable<void> {
+          co_await http::async_write(s, req, asio::redirect_error(use_awaitable, ec));
+          if (!ec) {
+            co_await http::async_read_header(s, buffer_, *stream_parser_,
+                                             asio::redirect_error(use_awaitable, ec));
+          }
+        },
+        ec);
     if (ec) {
-      close();
-      co_return ec == beast::error::timeout ? std::string("no answer to the watch") : ec.message();
+      // Closed by close() meanwhile (etcd came back: the agent starts its watch over).
+      bool closed = !open();
+      drop();
+      co_return closed              ? std::string("the watch was closed")
+      : ec == beast::error::timeout ? std::string("no answer to the watch")
+                                    : ec.message();
     }
     if (stream_parser_->get().result_int() != 200) {
-      close();
+      drop();
       co_return "watch refused: HTTP " + std::to_string(stream_parser_->get().result_int());
     }
     co_return std::string();
@@ -334,22 +358,29 @@ class Client::Impl {
     std::string pending;
     char chunk[16384];
     for (;;) {
+      if (!open()) {
+        drop();
+        co_return std::string("the watch was closed");
+      }
       if (stream_parser_->is_done()) {
-        close();
+        drop();
         co_return std::string("the watch stream ended");
       }
       auto& body = stream_parser_->get().body();
       body.data = chunk;
       body.size = sizeof chunk;
       boost::system::error_code ec;
-      co_await on_stream([&](auto& s) -> awaitable<void> {
-        co_await http::async_read_some(s, buffer_, *stream_parser_,
-                                       asio::redirect_error(use_awaitable, ec));
-      });
+      co_await on_stream(
+          [&](auto& s) -> awaitable<void> {
+            co_await http::async_read_some(s, buffer_, *stream_parser_,
+                                           asio::redirect_error(use_awaitable, ec));
+          },
+          ec);
       if (ec == http::error::need_buffer) ec = {};
       if (ec) {
-        close();
-        co_return "watch: " + ec.message();
+        bool closed = !open();
+        drop();
+        co_return closed ? std::string("the watch was closed") : "watch: " + ec.message();
       }
       pending.append(chunk, sizeof chunk - stream_parser_->get().body().size);
       std::size_t start = 0;
@@ -361,17 +392,17 @@ class Client::Impl {
         Result<WatchMessage> message = std::string("not JSON");
         if (auto* j = std::get_if<json>(&parsed)) message = parse_watch_message(*j);
         if (auto e = error_of(message)) {
-          close();
+          drop();
           co_return "watch: " + *e;
         }
         if (!on_message(std::get<WatchMessage>(message))) {
-          close();
+          drop();
           co_return std::string("watch closed by its reader");
         }
       }
       pending.erase(0, start);
       if (pending.size() > opt_.max_watch_message_bytes) {
-        close();
+        drop();
         co_return "watch: a message larger than " + std::to_string(opt_.max_watch_message_bytes) +
             " bytes";
       }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <tuple>
 
 #include "sidecar/fleet/fleet_store.hpp"
 #include "sidecar/fleet/fleet_summary.hpp"
@@ -30,11 +31,14 @@ FleetAgent::FleetAgent(asio::io_context& io, FleetConfig config, etcd::ClientOpt
                        Presence presence, std::function<void()> changed, Spawn spawn)
     : io_(io),
       config_(std::move(config)),
+      options_(options),
       presence_(std::move(presence)),
       changed_(std::move(changed)),
       spawn_(std::move(spawn)),
       session_(io, options),
       watcher_(io, options),
+      floor_client_(io, options),
+      floor_timer_(io),
       session_timer_(io),
       watch_timer_(io) {
   status_.state = FleetState::unreachable;  // until etcd first answers
@@ -48,6 +52,7 @@ FleetAgent::FleetAgent(asio::io_context& io, FleetConfig config, etcd::ClientOpt
 void FleetAgent::start() {
   spawn_("fleet session", session_loop());
   spawn_("fleet watch", watch_loop());
+  if (config_.min_announcing > 0) spawn_("fleet floor", floor_loop());
 }
 
 void FleetAgent::presence_changed() {
@@ -60,8 +65,25 @@ void FleetAgent::stop() {
   stopped_ = true;
   session_timer_.cancel();
   watch_timer_.cancel();
+  floor_timer_.cancel();
   session_.close();
   watcher_.close();
+  floor_client_.close();
+}
+
+awaitable<void> FleetAgent::leave() {
+  const auto lease = lease_;
+  stop();  // no keepalive or presence after this: the session would grant a new lease
+  if (lease == 0) co_return;
+  auto options = options_;
+  // Short: ExaBGP waits for us to exit. Three dead endpoints cost 0.6 s, a live one a few ms.
+  options.request_timeout = std::min(options.request_timeout, milliseconds(200));
+  etcd::Client client(io_, options);
+  auto r = co_await client.lease_revoke(lease);
+  auto e = etcd::error_of(r);
+  log::info("fleet_leave", {{"detail", e ? "the presence expires with its lease: " + *e
+                                         : "presence removed (lease revoked)"}});
+  client.close();
 }
 
 void FleetAgent::reachable() {
@@ -221,7 +243,110 @@ void FleetAgent::rebuild_view() {
   presence_memory_.update(records, unix_now());
   fleet::apply_view(status_, fleet::fleet_view(records, presence_memory_.gone_since()),
                     config_.node, config_.max_unavailable);
+  // A held route is decided again whenever the fleet changed: enough others may announce now.
+  bool again = false;
+  for (auto& [prefix, e] : floor_) {
+    if (e.held) {
+      e.settled = false;
+      ++e.asked;
+      again = true;
+    }
+  }
+  if (again) floor_timer_.cancel();
   changed_();
+}
+
+bool FleetAgent::floor_allows(const std::string& route_prefix, fleet::FloorWish wish) {
+  if (config_.min_announcing <= 0) return true;
+  auto& e = floor_[route_prefix];
+  if (e.wish != wish) {
+    const bool was_held = e.held;
+    e.wish = wish;
+    e.settled = false;
+    ++e.asked;
+    // Until etcd allowed it, a soft withdraw keeps the route announced; a route already held
+    // stays held. Every other wish is the service's own.
+    e.held = wish == fleet::FloorWish::soft_withdraw;
+    if (!e.held && e.logged) {
+      log::notice("floor_released",
+                  {{"prefix", route_prefix}, {"detail", "the service no longer asks to withdraw"}});
+      e.logged = false;
+    }
+    if (e.held != was_held) status_.floor_hold = floor_holds();
+    floor_timer_.cancel();
+  }
+  return !e.held;
+}
+
+std::vector<std::string> FleetAgent::floor_holds() const {
+  std::vector<std::string> out;
+  for (const auto& [prefix, e] : floor_) {
+    if (e.held) out.push_back(prefix);
+  }
+  return out;
+}
+
+void FleetAgent::floor_settled(const std::string& route_prefix, const fleet::FloorDecision& d) {
+  auto& e = floor_[route_prefix];
+  e.settled = true;
+  const bool held = d.kind == fleet::FloorDecision::Kind::hold;
+  if (held && (!e.logged || e.why != d.why)) {
+    log::warning("floor_hold", {{"prefix", route_prefix}, {"detail", d.why}});
+    e.logged = true;
+  } else if (!held && e.logged) {
+    // Only a hold that was logged is released in the log: a soft withdraw allowed at once is
+    // the usual withdraw, its route line says it.
+    log::notice("floor_released", {{"prefix", route_prefix}, {"detail", d.why}});
+    e.logged = false;
+  }
+  e.why = d.why;
+  if (held == e.held) return;
+  e.held = held;
+  status_.floor_hold = floor_holds();
+  presence_changed();
+  if (floor_changed_) floor_changed_();
+  changed_();
+}
+
+// Settles every wish etcd has not answered yet, one at a time, on a client of its own. A wish
+// that changed while its answer travelled is settled again on the next pass. Nothing waits on
+// this: the routes go out as floor_allows() says meanwhile.
+awaitable<void> FleetAgent::floor_loop() {
+  while (!stopped_) {
+    bool failed = false;
+    std::vector<std::tuple<std::string, fleet::FloorWish, std::uint64_t>> todo;
+    for (const auto& [prefix, e] : floor_) {
+      if (!e.settled) todo.emplace_back(prefix, e.wish, e.asked);
+    }
+    for (const auto& [prefix, wish, asked] : todo) {
+      // A named request: g++ 12 destroys a braced temporary inside co_await twice.
+      const fleet::FloorRequest request{config_.node, prefix, wish, config_.min_announcing};
+      auto r = co_await settle_floor(floor_client_, config_.prefix, request);
+      if (stopped_) co_return;
+      auto it = floor_.find(prefix);
+      // Asked again while this answer travelled (a new wish, or the fleet changed): the next
+      // pass answers the newer question.
+      if (it == floor_.end() || it->second.asked != asked) continue;
+      if (!r.decision) {
+        // etcd cannot say whether others announce: a held route stays held (fail open).
+        if (it->second.held && it->second.why != r.error) {
+          log::warning("floor_hold", {{"prefix", prefix},
+                                      {"detail", "etcd unreachable (" + r.error +
+                                                     "): kept announced with when_degraded"}});
+          it->second.why = r.error;
+          it->second.logged = true;
+        }
+        failed = true;
+        continue;
+      }
+      floor_settled(prefix, *r.decision);
+    }
+    bool pending = false;
+    for (const auto& [prefix, e] : floor_) pending = pending || !e.settled;
+    if (pending && !failed) continue;
+    // Wait for a new wish or a fleet change (timer cancelled), or retry after an error.
+    co_await pause(floor_timer_, failed ? kRetry : std::chrono::hours(24));
+  }
 }
 
 }  // namespace sidecar

@@ -239,18 +239,21 @@ void PresenceMemory::update(const FleetRecords& records, double now_unix) {
   present_ = std::move(now_present);
 }
 
+bool announces(const NodeView& node, std::string_view prefix) {
+  if (!node.presence) return false;
+  for (const auto& s : node.presence->services) {
+    for (const auto& r : s.routes) {
+      if (r.prefix == prefix && r.desired != "withdraw") return true;
+    }
+  }
+  return false;
+}
+
 std::size_t nodes_announcing(const FleetView& view, std::string_view prefix,
                              std::string_view except) {
   std::size_t count = 0;
   for (const auto& n : view.nodes) {
-    if (n.node == except || !n.presence) continue;
-    bool announces = false;
-    for (const auto& s : n.presence->services) {
-      for (const auto& r : s.routes) {
-        announces = announces || (r.prefix == prefix && r.desired != "withdraw");
-      }
-    }
-    count += announces ? 1 : 0;
+    if (n.node != except && announces(n, prefix)) ++count;
   }
   return count;
 }
@@ -442,9 +445,9 @@ VerifyDecision decide_verify(const VerifyInput& in) {
       d.record.reason = "only " + progress + " before the timeout";
     }
     d.message = in.service + " failed verification (" +
-                (failing ? failing_text() : shown(d.record.reason)) +
-                "): it stays in maintenance and this node keeps its fleet slot; next: fix it, then "
-                "`anycast-sidecar maintenance off --verify` again";
+                (failing ? failing_text() : shown(d.record.reason)) + "): it stays in maintenance" +
+                (in.fleet ? " and this node keeps its fleet slot" : std::string()) +
+                "; next: fix it, then `anycast-sidecar maintenance off --verify` again";
     return d;
   }
   d.kind = VerifyDecision::Kind::waiting;

@@ -12,8 +12,8 @@
 // A node is out of service when one of its services is in maintenance, down or not announcing
 // (desired withdraw: init, or rising after a failure), when its presence expired (gone: a dead
 // machine is the most unavailable node of all), when its presence record is unreadable
-// (unknown), or when it holds a slot. The fleet floor's decision (min_announcing, per prefix)
-// belongs beside these, on the same view (nodes_announcing).
+// (unknown), or when it holds a slot. The fleet floor's decision (min_announcing, per prefix) is
+// beside these, on the same view: fleet_floor.hpp.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -97,6 +97,9 @@ class PresenceMemory {
 FleetView fleet_view(const FleetRecords& records,
                      const std::map<std::string, double>& last_seen = {});
 
+// The node's presence lives and says one of its services announces `prefix` (any desired but
+// withdraw).
+bool announces(const NodeView& node, std::string_view prefix);
 // How many nodes other than `except` announce `prefix` (any desired but withdraw), by their
 // presence records: what the fleet floor counts.
 std::size_t nodes_announcing(const FleetView& view, std::string_view prefix,
@@ -163,6 +166,7 @@ struct VerifyInput {
   int rise = 3;
   bool timed_out = false;  // the --timeout passed
   double now_unix = 0;
+  bool fleet = true;  // this node is in a fleet (a slot to keep); false: no `fleet` block
 };
 
 struct VerifyDecision {

@@ -13,11 +13,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::string_view kMembers = "/members/";
-constexpr std::string_view kPresence = "/presence/";
-constexpr std::string_view kBudget = "/budget";
-constexpr std::string_view kFloor = "/floor/";
-
 double round_ms(double t) {
   return std::round(t * 1000.0) / 1000.0;
 }
@@ -206,78 +201,6 @@ std::string finish(json doc) {
 
 }  // namespace
 
-bool valid_node_name(std::string_view node) {
-  if (node.empty() || node.size() > kMaxNameBytes) return false;
-  if (node == "." || node == "..") return false;
-  for (char c : node) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-std::string normalized_prefix(std::string_view prefix) {
-  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
-  return std::string(prefix);
-}
-
-std::string members_dir(std::string_view prefix) {
-  return normalized_prefix(prefix) + std::string(kMembers);
-}
-
-std::string presence_dir(std::string_view prefix) {
-  return normalized_prefix(prefix) + std::string(kPresence);
-}
-
-std::string member_key(std::string_view prefix, std::string_view node) {
-  return members_dir(prefix) + std::string(node);
-}
-
-std::string presence_key(std::string_view prefix, std::string_view node) {
-  return presence_dir(prefix) + std::string(node);
-}
-
-std::string budget_key(std::string_view prefix) {
-  return normalized_prefix(prefix) + std::string(kBudget);
-}
-
-std::string floor_key(std::string_view prefix, std::string_view route_prefix) {
-  std::string route(route_prefix);
-  std::replace(route.begin(), route.end(), '/', '_');
-  return normalized_prefix(prefix) + std::string(kFloor) + route;
-}
-
-std::string range_end(std::string_view dir) {
-  std::string end(dir);
-  while (!end.empty()) {
-    auto last = static_cast<unsigned char>(end.back());
-    if (last < 0xff) {
-      end.back() = static_cast<char>(last + 1);
-      return end;
-    }
-    end.pop_back();
-  }
-  return std::string(1, '\0');  // etcd: "\0" as range_end means every key from the start
-}
-
-KeyName parse_key(std::string_view prefix, std::string_view key) {
-  auto p = normalized_prefix(prefix);
-  if (key.substr(0, p.size()) != p) return {};
-  auto rest = key.substr(p.size());
-  auto node_after = [&](std::string_view dir, KeyKind kind) -> std::optional<KeyName> {
-    if (rest.substr(0, dir.size()) != dir) return std::nullopt;
-    auto node = rest.substr(dir.size());
-    if (!valid_node_name(node)) return KeyName{};
-    return KeyName{kind, std::string(node)};
-  };
-  if (auto k = node_after(kMembers, KeyKind::member)) return *k;
-  if (auto k = node_after(kPresence, KeyKind::presence)) return *k;
-  if (rest == kBudget) return {KeyKind::budget, {}};
-  if (rest.substr(0, kFloor.size()) == kFloor) return {KeyKind::floor, {}};
-  return {};
-}
-
 bool out_of_service(const ServiceRecord& s) {
   if (s.maintenance || s.state == "disabled" || s.state == "down") return true;
   bool announcing_state = s.state == "up" || s.state == "degraded" || s.state == "falling";
@@ -289,6 +212,10 @@ const Slot* BudgetRecord::held_by(std::string_view node) const {
     if (s.node == node) return &s;
   }
   return nullptr;
+}
+
+bool FloorRecord::has(std::string_view node) const {
+  return std::find(announcers.begin(), announcers.end(), node) != announcers.end();
 }
 
 std::string render(const MemberRecord& r) {
@@ -359,6 +286,16 @@ std::string render(const BudgetRecord& r) {
                      {"since_unix", round_ms(s.since_unix)}});
   }
   return finish({{"v", kRecordVersion}, {"slots", slots}});
+}
+
+std::string render(const FloorRecord& r) {
+  json announcers = json::array();
+  for (std::size_t i = 0; i < r.announcers.size() && i < kMaxNodesPerFloor; ++i) {
+    announcers.push_back(cut(r.announcers[i], kMaxNameBytes));
+  }
+  return finish({{"v", kRecordVersion},
+                 {"prefix", cut(r.prefix, kMaxLabelBytes)},
+                 {"announcers", announcers}});
 }
 
 Parsed<MemberRecord> parse_member(std::string_view bytes, std::string_view key_node) {
@@ -458,6 +395,29 @@ Parsed<BudgetRecord> parse_budget(std::string_view bytes) {
     b.slots.push_back(std::move(s));
   }
   return result(r, std::move(b));
+}
+
+Parsed<FloorRecord> parse_floor(std::string_view bytes) {
+  std::string error;
+  auto doc = open_record(bytes, error);
+  if (!doc) return failed<FloorRecord>(error);
+  Reader r;
+  FloorRecord f;
+  f.prefix = r.text(*doc, "", "prefix", kMaxLabelBytes);
+  const auto& announcers = r.array(*doc, "", "announcers", kMaxNodesPerFloor, true);
+  for (std::size_t i = 0; i < announcers.size() && r.ok(); ++i) {
+    const auto& a = announcers[i];
+    if (!a.is_string() || !valid_node_name(a.get_ref<const std::string&>())) {
+      r.fail("announcers[" + std::to_string(i) + "]", "not a node name");
+      break;
+    }
+    if (f.has(a.get_ref<const std::string&>())) {
+      r.fail("announcers[" + std::to_string(i) + "]", "listed twice");
+      break;
+    }
+    f.announcers.push_back(a.get<std::string>());
+  }
+  return result(r, std::move(f));
 }
 
 }  // namespace fleet

@@ -1,6 +1,7 @@
 #pragma once
-// The fleet's records in etcd as plain values: the keys under the fleet's prefix, and each
-// record's JSON, rendered and parsed. Pure: no I/O, no Asio; the etcd client only moves the bytes.
+// The fleet's records in etcd as plain values: the key layout under the fleet's prefix (its
+// functions in fleet_keys.hpp), and each record's JSON, rendered and parsed. Pure: no I/O, no
+// Asio; the etcd client only moves the bytes.
 //
 // Keys under the prefix P (configuration "fleet.prefix", trailing '/' ignored):
 //   P/members/<node>   MemberRecord, no lease. Written once when the node first joins; it
@@ -15,9 +16,12 @@
 //                      deciding from the same snapshot only one write can win; the loser re-reads
 //                      and decides again (and sees the winner's slot). A slot has no lease: a node
 //                      that dies holding it keeps it until `fleet release`.
-//   P/floor/<route>    reserved for the fleet floor (min_announcing): one record per announced
-//                      prefix, so that the floor's compare-and-swap is per prefix, as the
-//                      budget's is per fleet.
+//   P/floor/<route>    FloorRecord, no lease: the nodes announcing one prefix under the fleet
+//                      floor (min_announcing). Changed only by a txn comparing its mod_revision
+//                      (fleet_floor.hpp), so that of two nodes leaving it at once the second
+//                      decides again from what the first wrote: per prefix, as the budget is
+//                      per fleet. Entries of dead nodes are not removed; they count only while
+//                      the node's presence lives and says it announces the prefix.
 // Node names are 1-63 characters of [A-Za-z0-9._-] (a host name fits), so a key names its node
 // without escaping.
 //
@@ -34,6 +38,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sidecar/fleet/fleet_keys.hpp"
+
 namespace fleet {
 
 inline constexpr int kRecordVersion = 1;
@@ -43,38 +49,15 @@ inline constexpr int kRecordVersion = 1;
 // test renders it) and stays below etcd's default request limit (1.5 MiB); a real presence is
 // about 1 KB.
 inline constexpr std::size_t kMaxRecordBytes = 1024 * 1024;
-inline constexpr std::size_t kMaxDepth = 8;         // nesting of arrays and objects
-inline constexpr std::size_t kMaxServices = 128;    // per node (see PresenceRecord)
-inline constexpr std::size_t kMaxRoutes = 16;       // per service
-inline constexpr std::size_t kMaxSlots = 256;       // in the budget
-inline constexpr std::size_t kMaxFloorHolds = 256;  // per node
-inline constexpr std::size_t kMaxNameBytes = 63;    // node names
-inline constexpr std::size_t kMaxLabelBytes = 64;   // service, check, state, prefix, version
-inline constexpr std::size_t kMaxTextBytes = 256;   // reasons
-inline constexpr double kMaxUnixTime = 1e11;        // year 5138: beyond is garbage
-
-bool valid_node_name(std::string_view node);
-
-// --- keys ---
-std::string normalized_prefix(std::string_view prefix);  // without trailing '/'
-std::string members_dir(std::string_view prefix);        // "P/members/" (a range's start)
-std::string presence_dir(std::string_view prefix);       // "P/presence/"
-std::string member_key(std::string_view prefix, std::string_view node);
-std::string presence_key(std::string_view prefix, std::string_view node);
-std::string budget_key(std::string_view prefix);
-// The fleet floor's record of one announced prefix: "P/floor/192.0.2.53_32" ('/' becomes '_').
-std::string floor_key(std::string_view prefix, std::string_view route_prefix);
-// etcd's range_end for "every key starting with dir" (the last byte incremented).
-std::string range_end(std::string_view dir);
-
-enum class KeyKind { member, presence, budget, floor, other };
-struct KeyName {
-  KeyKind kind = KeyKind::other;
-  std::string node;  // member and presence keys; a valid node name
-};
-// What a key under the prefix is (a watch event's or a range's key). A member or presence key
-// whose node part is not a valid name is "other".
-KeyName parse_key(std::string_view prefix, std::string_view key);
+inline constexpr std::size_t kMaxDepth = 8;             // nesting of arrays and objects
+inline constexpr std::size_t kMaxServices = 128;        // per node (see PresenceRecord)
+inline constexpr std::size_t kMaxRoutes = 16;           // per service
+inline constexpr std::size_t kMaxSlots = 256;           // in the budget
+inline constexpr std::size_t kMaxFloorHolds = 256;      // per node
+inline constexpr std::size_t kMaxNodesPerFloor = 1024;  // announcers of one prefix
+inline constexpr std::size_t kMaxLabelBytes = 64;       // service, check, state, prefix, version
+inline constexpr std::size_t kMaxTextBytes = 256;       // reasons
+inline constexpr double kMaxUnixTime = 1e11;            // year 5138: beyond is garbage
 
 // --- records ---
 struct MemberRecord {
@@ -143,6 +126,14 @@ struct Slot {
   bool operator==(const Slot&) const = default;
 };
 
+// The nodes that announce one prefix, as they wrote themselves in (sorted, unique).
+struct FloorRecord {
+  std::string prefix;  // the route's prefix, "192.0.2.53/32"
+  std::vector<std::string> announcers;
+  bool operator==(const FloorRecord&) const = default;
+  bool has(std::string_view node) const;
+};
+
 struct BudgetRecord {
   std::vector<Slot> slots;  // at most one per node, in the order taken
   bool operator==(const BudgetRecord&) const = default;
@@ -154,6 +145,7 @@ struct BudgetRecord {
 std::string render(const MemberRecord& record);
 std::string render(const PresenceRecord& record);
 std::string render(const BudgetRecord& record);
+std::string render(const FloorRecord& record);
 
 // Parsing: the value, or why it was skipped ("not UTF-8", "1048576 bytes, more than 65536",
 // "unknown version 2 (this node reads 1)", "services[3].since_unix: not a number", ...). The
@@ -166,5 +158,6 @@ struct Parsed {
 Parsed<MemberRecord> parse_member(std::string_view bytes, std::string_view key_node);
 Parsed<PresenceRecord> parse_presence(std::string_view bytes, std::string_view key_node);
 Parsed<BudgetRecord> parse_budget(std::string_view bytes);
+Parsed<FloorRecord> parse_floor(std::string_view bytes);
 
 }  // namespace fleet

@@ -42,7 +42,7 @@ std::string conflict_message(const char* what) {
 
 }  // namespace
 
-awaitable<FleetRead> read_fleet(etcd::Client& client, const std::string& prefix) {
+awaitable<FleetRead> read_fleet(etcd::Client& client, const std::string& prefix, bool log_skipped) {
   FleetRead out;
   auto dir = fleet::normalized_prefix(prefix) + "/";
   auto range = co_await client.range(dir, true);
@@ -59,9 +59,14 @@ awaitable<FleetRead> read_fleet(etcd::Client& client, const std::string& prefix)
   kvs.reserve(answer.kvs.size());
   for (auto& kv : answer.kvs) {
     kvs.push_back({std::move(kv.key), std::move(kv.value), kv.mod_revision});
+    if (fleet::parse_key(prefix, kvs.back().key).kind == fleet::KeyKind::floor) {
+      out.floors[kvs.back().key] = kvs.back();
+    }
   }
   auto records = fleet::read_records(prefix, kvs);
-  for (const auto& s : records.skipped) log::warning("fleet_record_skipped", {{"detail", s}});
+  for (const auto& s : records.skipped) {
+    if (log_skipped) log::warning("fleet_record_skipped", {{"detail", s}});
+  }
   out.view = fleet::fleet_view(records);
   out.revision = answer.revision;
   co_return out;
@@ -133,6 +138,30 @@ awaitable<FleetOutcome> forget_member(etcd::Client& client, const std::string& p
     if (co_await applied(client, txn)) co_return FleetOutcome{FleetOutcome::Kind::done, d.message};
   }
   co_return failed(conflict_message("forget"));
+}
+
+awaitable<FloorOutcome> settle_floor(etcd::Client& client, const std::string& prefix,
+                                     const fleet::FloorRequest& request) {
+  const auto key = fleet::floor_key(prefix, request.route_prefix);
+  for (int attempt = 0; attempt < fleet::kMaxTxnAttempts; ++attempt) {
+    auto read = co_await read_fleet(client, prefix, false);
+    if (!read.view) co_return FloorOutcome{std::nullopt, read.error};
+    auto it = read.floors.find(key);
+    auto kv = it == read.floors.end() ? std::nullopt : std::optional<fleet::RawKv>(it->second);
+    auto d = fleet::decide_floor(*read.view, kv, request);
+    if (!d.write) co_return FloorOutcome{std::move(d), {}};
+    etcd::Txn txn;
+    txn.compare(key, Target::mod, Op::equal, d.compare_revision);
+    txn.put(true, key, fleet::render(d.record));
+    if (co_await applied(client, txn)) co_return FloorOutcome{std::move(d), {}};
+    log::info("floor_retry", {{"prefix", request.route_prefix},
+                              {"detail",
+                               "the floor record changed since it was read (another "
+                               "node decided at the same time): deciding again"}});
+  }
+  co_return FloorOutcome{std::nullopt,
+                         "the floor record of " + request.route_prefix + " kept changing under " +
+                             std::to_string(fleet::kMaxTxnAttempts) + " attempts in a row"};
 }
 
 awaitable<FleetOutcome> join_fleet(etcd::Client& client, const std::string& prefix,

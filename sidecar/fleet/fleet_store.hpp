@@ -13,6 +13,7 @@
 #include <string>
 
 #include "sidecar/fleet/etcd_client.hpp"
+#include "sidecar/fleet/fleet_floor.hpp"
 #include "sidecar/fleet/fleet_policy.hpp"
 
 namespace sidecar {
@@ -22,8 +23,13 @@ struct FleetRead {
   std::optional<fleet::FleetView> view;
   std::int64_t revision = 0;
   std::string error;  // etcd unreachable or answering garbage
+  // The floor records' keys as read (fleet_floor.hpp), by key.
+  std::map<std::string, fleet::RawKv> floors{};
 };
-boost::asio::awaitable<FleetRead> read_fleet(etcd::Client& client, const std::string& prefix);
+// log_skipped: one log line per unreadable record (the commands); the daemon's floor reads
+// often and leaves that to its watch, which logs each bad record once.
+boost::asio::awaitable<FleetRead> read_fleet(etcd::Client& client, const std::string& prefix,
+                                             bool log_skipped = true);
 
 // What an operation did, for the operator: ok false with `error` when etcd could not be asked
 // (unreachable: the caller changes nothing and says so), else the decision's kind and message.
@@ -47,6 +53,16 @@ boost::asio::awaitable<FleetOutcome> forget_member(etcd::Client& client, const s
 // its first joined_unix).
 boost::asio::awaitable<FleetOutcome> join_fleet(etcd::Client& client, const std::string& prefix,
                                                 const fleet::MemberRecord& member);
+
+// The daemon's floor (fleet_floor.hpp): read, decide, and when the decision writes, one txn
+// comparing the floor key's mod_revision; a conflict reads and decides again. The decision, or
+// the error (etcd unreachable, or the record kept changing): the caller keeps what it had.
+struct FloorOutcome {
+  std::optional<fleet::FloorDecision> decision;
+  std::string error;
+};
+boost::asio::awaitable<FloorOutcome> settle_floor(etcd::Client& client, const std::string& prefix,
+                                                  const fleet::FloorRequest& request);
 
 // For the CLI: runs one coroutine on a loop of its own to the end and returns its value.
 template <class T>

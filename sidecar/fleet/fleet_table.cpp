@@ -7,6 +7,7 @@
 #include "sidecar/lib/ago.hpp"
 #include "sidecar/lib/json_text.hpp"
 #include "sidecar/lib/printable.hpp"
+#include "sidecar/status/fleet_hint.hpp"
 #include "sidecar/status/status_verdict.hpp"
 
 namespace fleet {
@@ -237,8 +238,8 @@ FleetTable fleet_table(const FleetView& view, const TableInput& in) {
 }
 
 FleetTable unreachable_table(const TableInput& in, const std::string& error) {
-  auto problem = "fleet " + shown(in.prefix) + " unreachable (" + shown(error, 300) +
-                 "); next: `etcdctl endpoint health` with the fleet's endpoints";
+  auto problem = "fleet " + shown(in.prefix) + " unreachable (" + shown(error, 300) + "); " +
+                 sidecar::fleet_next_step(error);
   json fleet_json = {{"prefix", in.prefix},
                      {"reachable", false},
                      {"error", error},

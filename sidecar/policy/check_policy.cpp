@@ -19,26 +19,46 @@ bool policy_healthy(const Policy& policy, const std::vector<probes::CheckResult>
   return false;
 }
 
+bool hard_evidence(const probes::CheckResult& r, bool stalled) {
+  switch (r.reason) {
+    case probes::Reason::connection_refused:
+    case probes::Reason::refused:
+      return true;
+    case probes::Reason::timeout:
+      return stalled;
+    default:
+      return false;
+  }
+}
+
 RoundVerdict judge_round(const Policy& policy, const std::vector<CheckConfig>& checks,
-                         const std::vector<probes::CheckResult>& results) {
+                         const std::vector<probes::CheckResult>& results,
+                         const std::vector<bool>& stalled) {
   std::vector<probes::CheckResult> down_results;
+  std::vector<bool> down_stalled;
   std::vector<CheckConfig> down_checks, degrade_checks;
   std::vector<probes::CheckResult> degrade_results;
   for (std::size_t i = 0; i < results.size(); ++i) {
     // A result without its check (never in the daemon) is judged as a down check.
     bool degrade = i < checks.size() && checks[i].on_failure == CheckConfig::OnFailure::degrade;
     (degrade ? degrade_results : down_results).push_back(results[i]);
+    if (!degrade) down_stalled.push_back(i < stalled.size() && stalled[i]);
     if (i < checks.size()) (degrade ? degrade_checks : down_checks).push_back(checks[i]);
   }
   RoundVerdict v;
   v.healthy = policy_healthy(policy, down_results);
   if (!v.healthy) {
     v.reason = failing_summary(down_checks, down_results);
-    auto failing = [](const auto& r) { return !r.ok; };
-    v.hard = std::any_of(down_results.begin(), down_results.end(), failing) &&
-             std::all_of(down_results.begin(), down_results.end(), [](const auto& r) {
-               return r.ok || r.reason == probes::Reason::connection_refused;
-             });
+    bool any_failed = false, all_hard = true, all_refused_connection = true;
+    for (std::size_t i = 0; i < down_results.size(); ++i) {
+      if (down_results[i].ok) continue;
+      any_failed = true;
+      all_hard = all_hard && hard_evidence(down_results[i], down_stalled[i]);
+      all_refused_connection =
+          all_refused_connection && down_results[i].reason == probes::Reason::connection_refused;
+    }
+    v.hard = any_failed && all_hard;
+    v.nothing_listens = any_failed && all_refused_connection;
     return v;
   }
   v.degraded = std::any_of(degrade_results.begin(), degrade_results.end(),

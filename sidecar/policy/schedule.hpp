@@ -3,10 +3,10 @@
 //
 // interval_ms in steady state; fast_interval_ms while rising or falling (state_machine.hpp's
 // wants_fast_interval); confirm_interval_ms while failures are being counted toward DOWN and the
-// last round's failure was hard evidence (every failing down check connection_refused: nothing
-// listens, the resolver process is not running). Soft failures (timeouts: loss, a hung or busy
-// resolver) keep fast_interval_ms, so random packet loss is judged exactly as before; only a
-// refusal, which loss cannot produce, is confirmed faster.
+// last round's failure was hard evidence (check_policy.hpp's hard_evidence: connection_refused,
+// REFUSED, or a timeout while the kernel shows the resolver's socket not drained). Soft failures
+// (a plain timeout: loss, a slow or busy resolver) keep fast_interval_ms, so random packet loss
+// is judged exactly as before; only evidence that loss cannot produce is confirmed faster.
 #include <chrono>
 #include <string_view>
 

@@ -28,6 +28,7 @@ void apply_config_to_view(ServiceView& view, const ServiceConfig& c) {
       v.qname = ch.dns.qname;
       v.qtype = probes::qtype_to_string(ch.dns.qtype);
       v.transport = ch.dns.transport == probes::Transport::tcp ? "tcp" : "udp";
+      v.software = ch.dns.software;
       v.command.clear();
     } else {
       v.type = "exec";
@@ -36,6 +37,7 @@ void apply_config_to_view(ServiceView& view, const ServiceConfig& c) {
       v.qname.clear();
       v.qtype.clear();
       v.transport.clear();
+      v.software = probes::Software::any;
       v.command = ch.exec.argv;
     }
     checks.push_back(std::move(v));

@@ -28,7 +28,8 @@ struct CheckView {
   std::string qname;
   std::string qtype;
   std::string transport;
-  std::vector<std::string> command;  // exec
+  probes::Software software = probes::Software::any;  // the hints' tools (status)
+  std::vector<std::string> command;                   // exec
   std::optional<probes::CheckResult> last;
   double at_unix = 0;
   int consecutive_failures = 0;

@@ -4,6 +4,7 @@
 
 #include "sidecar/lib/ago.hpp"
 #include "sidecar/lib/printable.hpp"
+#include "sidecar/status/fleet_hint.hpp"
 
 namespace sidecar {
 namespace {
@@ -114,7 +115,8 @@ FleetVerdict judge_fleet(const json& status, double now_unix) {
         {1, fleet_name(f) + " unreachable" + for_how_long(number(f, "since_unix"), now_unix) +
                 (detail.empty() ? "" : " (" + detail + ")") +
                 ": routing goes on from this node's own checks, but no maintenance slot can be "
-                "taken; next: `etcdctl endpoint health` with the fleet's endpoints"});
+                "taken; " +
+                fleet_next_step(detail)});
   } else if (state != "ok") {
     v.problems.push_back({1, fleet_name(f) + " in unknown state \"" + state + "\""});
   }

@@ -22,6 +22,8 @@ nlohmann::json check_json(const CheckView& c) {
     j["qname"] = c.qname;
     j["qtype"] = c.qtype;
     j["transport"] = c.transport;
+    // Only when configured: `status` then names that program's tools in its hint.
+    if (c.software != probes::Software::any) j["resolver"] = probes::to_string(c.software);
   } else {
     j["command"] = c.command;
   }

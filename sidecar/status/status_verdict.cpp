@@ -53,7 +53,9 @@ void judge_check(const json& c, std::vector<std::string>& failing, std::string& 
   if (auto r = probes::reason_from_string(reason)) {
     auto port = number_at(c, "port").value_or(53);
     if (!(port >= 0 && port <= 65535)) port = 53;  // out-of-range casts are UB
-    hint = probes::hint_for(*r, shown(c, "server", "?"), static_cast<std::uint16_t>(port));
+    auto software = probes::software_from_string(shown(c, "resolver"));
+    hint = probes::hint_for(*r, shown(c, "server", "?"), static_cast<std::uint16_t>(port),
+                            software.value_or(probes::Software::any));
   }
 }
 

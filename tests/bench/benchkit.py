@@ -12,7 +12,7 @@ from typing import Optional
 
 from labkit import sidecar as sc
 from labkit.bgp import ExaBGP
-from labkit.common import rss_kib, which  # noqa: F401 (rss_kib: used as benchkit.rss_kib)
+from labkit.common import which
 from labkit.resolvers import HEALTH_ADDR
 
 PREFIX = "192.0.2.53/32"

@@ -7,6 +7,7 @@ sys.path, so a test then writes `from labkit import ...` like any import.
 """
 import os
 import shutil
+import signal
 import sys
 import unittest
 from pathlib import Path
@@ -15,6 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy"))
 
 from labkit import common  # noqa: E402,F401
 from labkit.common import make_workdir, wait_until, sidecar_bin, run, rss_kib  # noqa: E402,F401
+
+# What a test imports from here: labkit's helpers, re-exported, and what this module defines.
+__all__ = ["common", "make_workdir", "wait_until", "sidecar_bin", "run", "rss_kib",
+           "finish_workdir", "TestCase", "main", "NodeTestCase", "ThreeNodeTestCase"]
 
 
 def finish_workdir(path, failed):
@@ -48,6 +53,14 @@ class TestCase(unittest.TestCase):
                 proc.stop()
             except Exception as exc:  # keep stopping the others
                 print(f"cleanup of {proc!r} failed: {exc}", file=sys.stderr)
+        # The safety net: whatever still names this test's folder (a child a stop() missed, a
+        # process the test started by hand) is ended here, loudly, and never outlives the test.
+        for pid, cmd in common.processes_mentioning(str(self.workdir)):
+            print(f"!! left running by the test, killed: pid {pid}: {cmd[:200]}", file=sys.stderr)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
         failed = self._failed()
         if failed:
             type(self)._class_failed = True
@@ -71,7 +84,14 @@ class TestCase(unittest.TestCase):
         return path
 
 
-def main():
+def main(requires=None):
+    """Runs the test module. requires maps the programs it drives to their Debian packages: a
+    missing one skips the whole module visibly (ctest's SKIP_RETURN_CODE), naming the package."""
+    for program, package in (requires or {}).items():
+        if not shutil.which(program, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin"):
+            print(f"SKIPPED: {program} not found: install the Debian package {package} "
+                  "(./deploy/install-deps)", file=sys.stderr)
+            sys.exit(77)
     # ACS_EXABGP_RELEASE selects another ExaBGP (deploy/labkit/bgp.py); when it is not fetched,
     # skip visibly (ctest's SKIP_RETURN_CODE) rather than test the system's release twice.
     from labkit.bgp import release_missing, selected_release

@@ -2,9 +2,7 @@
 anycast nodes (ThreeNodeTestCase) whose configurations carry a fleet block."""
 import json
 import os
-import shutil
 import signal
-import sys
 
 import e2e
 from e2e import run, sidecar_bin, wait_until
@@ -14,22 +12,8 @@ from labkit.etcd import EtcdCluster
 LEASE_TTL_S = 3
 
 
-def remove_scratch_if_passed(case):
-    """A passing test leaves nothing under /tmp; a failing one keeps its logs (and says where)."""
-    outcome = getattr(case, "_outcome", None)
-    if outcome is not None and getattr(outcome, "success", False) and \
-            not os.environ.get("ACS_KEEP_LOGS"):
-        shutil.rmtree(case.workdir, ignore_errors=True)
-    else:
-        print(f"logs kept in {case.workdir}", file=sys.stderr)
-
-
 class FleetTestCase(e2e.ThreeNodeTestCase):
     MAX_UNAVAILABLE = 1
-
-    def tearDown(self):
-        super().tearDown()
-        remove_scratch_if_passed(self)
 
     def start_etcd(self, members=3):
         self.etcd = self.own(EtcdCluster(self.workdir / "etcd", members))

@@ -139,10 +139,10 @@ class Degraded(e2e.TestCase):
         t_break = clock.now()
         n1.auth.kill()
         t_away = self.wait_fib(others, bound("recursion-broken") + 5, clock)
-        rib = dp.bird.rib_paths()
+        rib = dp.router.rib_paths()
         st = state_after_router(n1, "degraded")
         clock.until(t_away + 2.5)
-        rib_later = dp.bird.rib_paths()
+        rib_later = dp.router.rib_paths()
         t_fix = clock.now()
         n1.auth.start()
         t_back = self.wait_fib(dp.all_nexthops(), BACK_S + 5, clock)
@@ -179,8 +179,8 @@ class Degraded(e2e.TestCase):
                    "node1 degraded")
         t_degraded = clock.now()
         clock.until(t_degraded + 1.5)
-        hops = dp.bird.fib_nexthops()
-        rib = dp.bird.rib_paths()
+        hops = dp.router.fib_nexthops()
+        rib = dp.router.rib_paths()
         n1.auth.start()
         rows, summary = dpl.end_load(p)
         still = answered_by(rows, "node1", t_degraded + BIN, t_degraded + 1.5)
@@ -199,7 +199,7 @@ class Degraded(e2e.TestCase):
         t0 = time.monotonic()
         hops = set(dp.all_nexthops())
         while time.monotonic() < t0 + SLOW_AWAY_S + 0.5:
-            hops &= dp.bird.fib_nexthops()
+            hops &= dp.router.fib_nexthops()
             time.sleep(0.1)
         st = state(n1)
         print(f"NEGATIVE CONTROL (upstream {FAST_MS} ms, max_rtt_ms 100): node1 {st}, "
@@ -215,7 +215,7 @@ class Degraded(e2e.TestCase):
         t_slow = clock.now()
         n1.set_upstream_delay(SLOW_MS)
         t_away = self.wait_fib(others, SLOW_AWAY_S + 5, clock)
-        st1, rib1 = state_after_router(n1, "degraded"), dp.bird.rib_paths()
+        st1, rib1 = state_after_router(n1, "degraded"), dp.router.rib_paths()
         clock.until(t_away + 1.5)
         t_fix = clock.now()
         n1.set_upstream_delay(0)
@@ -230,8 +230,8 @@ class Degraded(e2e.TestCase):
         t_all_degraded = clock.now()
         self.dp.wait_fib(dp.all_nexthops(), 5)
         clock.until(t_all_degraded + 3.0)
-        states, rib_all, hops_all = [state(n) for n in dp.nodes], dp.bird.rib_paths(), \
-            dp.bird.fib_nexthops()
+        states, rib_all, hops_all = [state(n) for n in dp.nodes], dp.router.rib_paths(), \
+            dp.router.fib_nexthops()
         t_end = clock.now()
         rows, summary = dpl.end_load(p)
         for n in dp.nodes:
@@ -261,12 +261,12 @@ class Degraded(e2e.TestCase):
         until its path left the RIB, or None if it was still there after the window + 2 s."""
         dp = self.dp
         n.auth.kill()
-        wait_until(lambda: state(n)[0] == "degraded" and dp.bird.rib_paths().get(n.name),
+        wait_until(lambda: state(n)[0] == "degraded" and dp.router.rib_paths().get(n.name),
                    bound("recursion-broken") + 5, f"{n.name} degraded at the router")
         t0 = time.monotonic()
         n.resolver.kill()
         try:
-            wait_until(lambda: n.name not in dp.bird.rib_paths(), bound("resolver-killed") + 2,
+            wait_until(lambda: n.name not in dp.router.rib_paths(), bound("resolver-killed") + 2,
                        f"{n.name}'s path gone", interval=0.02)
             return time.monotonic() - t0
         except TimeoutError:

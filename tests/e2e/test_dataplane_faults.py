@@ -46,7 +46,10 @@ def node_share(what):
 
 # The expected figure per fault: one constant each, easy to tighten later.
 EXPECTED_MAX_BAD = {what: node_share(what) for what in dpl.FAULTS}
-EXPECTED_MAX_BAD["exabgp-frozen"] = NOISE  # measured 0: the node forwards while its BGP is frozen
+# The node answers while its BGP is frozen; at the hold timer's expiry (9 s) BIRD takes its path
+# out of the ECMP route, and a query sent while the kernel route is replaced can be lost: 0 in
+# most runs, 5 seen once on a loaded 2-core machine. Bounded well under a withdraw's window.
+EXPECTED_MAX_BAD["exabgp-frozen"] = 20
 EXPECTED_MAX_BAD["sidecar-killed"] = NOISE  # measured 0: respawned, the route stays (today)
 
 POSSIBLE, WHY = dpl.netns_possible()
@@ -65,8 +68,8 @@ class DataplaneFaults(e2e.TestCase):
                     imp, s = dpl.run_fault(dp, what, QPS, bound(what))
                     if what == "recursion-broken":
                         # Degraded, not withdrawn: announced with the worse MED, out of the FIB.
-                        self.assertEqual(dp.bird.rib_paths().get(n.name), 1000, what)
-                        self.assertNotIn(n.addr, dp.bird.fib_nexthops(), what)
+                        self.assertEqual(dp.router.rib_paths().get(n.name), 1000, what)
+                        self.assertNotIn(n.addr, dp.router.fib_nexthops(), what)
                     healed = dpl.fix_fault(dp, what, n)
                     rows.append((what, imp, healed))
                     print(f"{what:18} bad {imp['bad']:5} (inside {imp['inside']}, before "
@@ -80,12 +83,7 @@ class DataplaneFaults(e2e.TestCase):
                     self.assertLessEqual(imp["bad"], EXPECTED_MAX_BAD[what], what)
 
             # Negative control: a child that never withdraws (a stand-in) keeps node 1 announced.
-            n = dp.nodes[0]
-            n.exabgp.stop()
-            dp.child_argv = lambda node: dpl.never_withdraws_argv(node.workdir)
-            dp.start_speaker(n)
-            dp.child_argv = None
-            dp.wait_fib(dp.all_nexthops(), 30)
+            dp.never_withdrawing_child(dp.nodes[0])
             what = "resolver-killed"
             imp, s = dpl.run_fault(dp, what, QPS, bound(what), node=1)
             print(f"NEGATIVE CONTROL (stand-in never withdraws) {what}: bad {imp['bad']}, after "

@@ -87,6 +87,8 @@ def edit_config(n, fn) -> None:
 
 
 @unittest.skipUnless(POSSIBLE, f"data plane needs network namespaces: {WHY}")
+@unittest.skipIf(dpl.selected_router() != "bird",
+                 "reads BIRD's own socket for the path's every change (routerwatch): BIRD only")
 class HitlessOnTheDataPlane(e2e.TestCase):
 
     @classmethod
@@ -116,7 +118,7 @@ class HitlessOnTheDataPlane(e2e.TestCase):
     def watch(self, n, prefix=dpl.PREFIX) -> routerwatch.PathWatch:
         netlink = dpl.in_netns(self.dp.router_ns, routerwatch.KernelRoutes.open_here)
         events = dpl.in_netns(self.dp.router_ns, routerwatch.RouteEvents.open_here)
-        w = routerwatch.PathWatch(self.dp.bird.ctl, netlink, events, prefix, n.name, n.addr)
+        w = routerwatch.PathWatch(self.dp.router.ctl, netlink, events, prefix, n.name, n.addr)
         w.start()
         self.addCleanup(w.stop)
         wait_until(lambda: w.polls > 10, 5, "the router watcher running")
@@ -191,7 +193,7 @@ class HitlessOnTheDataPlane(e2e.TestCase):
                              f"{summary.get('bad_at', [])[:20]}")
         transitions = [(t["from"], t["to"]) for t in self.service(n)["transitions"]]
         self.assertEqual(transitions, [("init", "rising"), ("rising", "up")])
-        self.assertEqual(self.dp.bird.fib_nexthops(), self.dp.all_nexthops())
+        self.assertEqual(self.dp.router.fib_nexthops(), self.dp.all_nexthops())
 
     def test_zz_negative_control_rising_withdraw_loses_the_path(self):
         # Named to run last: it leaves node 1's sidecar in the 0.1 behaviour until the next kill.
@@ -212,7 +214,7 @@ class HitlessOnTheDataPlane(e2e.TestCase):
         """Drops DROPPED from n's configuration and restarts its sidecar (after deleting its
         status file when `forget`): (watcher of DROPPED, watcher of the anycast path, the new
         instance's start, load summary)."""
-        wait_until(lambda: "via " + n.addr in self.dp.bird.birdc("show", "route", DROPPED).stdout,
+        wait_until(lambda: "via " + n.addr in self.dp.router.birdc("show", "route", DROPPED).stdout,
                    10, f"{DROPPED} from {n.name} at the router")
         gone = self.watch(n, DROPPED)
         kept = self.watch(n)

@@ -25,6 +25,20 @@ QPS = 200
 SCHEDULE = dict(interval_ms=1000, fast_interval_ms=200, timeout_ms=500, rise=3, fall=3)
 
 
+def client_losses(summary: dict) -> str:
+    """What the clients lost, by kind and by the seconds where most of it fell, so that a loss
+    that is not the rule's (a stalled machine, a route change) shows its shape."""
+    kinds: dict[str, int] = {}
+    seconds: dict[int, int] = {}
+    for at, what in summary.get("bad_at", []):
+        kinds[what] = kinds.get(what, 0) + 1
+        seconds[int(at)] = seconds.get(int(at), 0) + 1
+    worst = sorted(seconds.items(), key=lambda kv: -kv[1])[:3]
+    return (f"{summary['bad']} of {summary['sent']} not answered in time "
+            f"({summary['bad'] / max(summary['sent'], 1):.2%}; a third reach node 1) "
+            f"{kinds or ''}, worst seconds {worst}")
+
+
 def transitions(n):
     svc = sc.service_status(sc.read_status(n.workdir / "status.json")) or {}
     return [(t["from"], t["to"]) for t in svc.get("transitions", [])]
@@ -43,28 +57,30 @@ class DataplaneLoss(e2e.TestCase):
             load = dp.load(QPS, SECONDS)
             t_end = time.monotonic() + SECONDS
             while time.monotonic() < t_end:
-                self.assertIn(n.addr, dp.bird.fib_nexthops(), "node 1 withdrawn under 2% loss")
+                self.assertIn(n.addr, dp.router.fib_nexthops(), "node 1 withdrawn under 2% loss")
                 self.assertNotIn(("falling", "down"), transitions(n)[before:])
                 time.sleep(0.2)
             _, summary = dpl.read_load(load, SECONDS + 30)
-            dropped = dpl.udp53_dropped(n.ns)
+            seen, dropped = dpl.udp53_counts(n.ns)
             fell = transitions(n)[before:].count(("up", "falling"))
-            share = summary["bad"] / summary["sent"]
-            print(f"2% loss for {SECONDS:g} s: {dropped} packets dropped at node 1, clients lost "
-                  f"{summary['bad']} of {summary['sent']} ({share:.2%}; a third reach node 1), "
+            print(f"2% loss for {SECONDS:g} s: the rule dropped {dropped} of {seen} packets at "
+                  f"node 1 ({dropped / max(seen, 1):.2%}); clients: {client_losses(summary)}; "
                   f"{fell} rounds began falling and recovered, no withdraw")
             self.assertGreater(dropped, 0, "the loss rule dropped nothing: the test proves nothing")
-            # About 2% of a third: the rule drops what it says, no more.
-            self.assertLess(share, 0.03, "clients lost far more than 2% of node 1's share")
+            # The rule drops what it says, no more, no less. Measured at the rule itself: what
+            # the clients lose also counts a loaded machine's late answers (CI, 2 cores, other
+            # tests beside this one once made 7% of them late or lost), which is not the fault.
+            self.assertTrue(0.008 <= dropped / seen <= 0.035,
+                            f"the rule dropped {dropped} of {seen}, not about 2%")
             self.assertNotIn(("falling", "down"), transitions(n)[before:])
-            self.assertEqual(dp.bird.fib_nexthops(), everyone)
+            self.assertEqual(dp.router.fib_nexthops(), everyone)
 
             # Negative control: the same assertions fail under heavy loss. The withdraw is read
             # at the RIB (out of the FIB alone could be a degrade: the recursion check degrades),
             # then in the status file, which may trail the router by its write spacing.
             dpl.udp53_loss(n.ns, 60)
             t0 = time.monotonic()
-            wait_until(lambda: n.name not in dp.bird.rib_paths(), 20,
+            wait_until(lambda: n.name not in dp.router.rib_paths(), 20,
                        "node 1 withdrawn under 60% loss (negative control)")
             print(f"NEGATIVE CONTROL: 60% loss withdrew node 1 after "
                   f"{time.monotonic() - t0:.1f} s")

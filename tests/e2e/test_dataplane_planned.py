@@ -72,7 +72,7 @@ class PlannedWork(e2e.TestCase):
         _, summary = dpl.read_load(p, 60)
         bad_after = [t for t, _ in summary.get("bad_at", []) if t >= t0]
         sent_after = 500 * (26 - t0)  # the load's schedule
-        hops = dp.bird.fib_nexthops()
+        hops = dp.router.fib_nexthops()
         codes = [sc.status_cmd(n.config).returncode for n in dp.nodes]
         outs = [sc.status_cmd(n.config).stdout for n in dp.nodes]
         return 1 - len(bad_after) / sent_after, hops, codes, outs

@@ -12,7 +12,6 @@ import time
 import e2e
 from e2e import sidecar_bin
 
-from fleet_e2e import remove_scratch_if_passed
 from labkit import sidecar as sc
 from labkit.etcd import EtcdCluster
 
@@ -20,10 +19,6 @@ ROUNDS = 100
 
 
 class FleetRace(e2e.TestCase):
-    def tearDown(self):
-        super().tearDown()
-        remove_scratch_if_passed(self)
-
     def configs(self, max_unavailable):
         out = []
         for name in ("node-a", "node-b"):

@@ -6,7 +6,7 @@ the path back."""
 import time
 
 import e2e
-from e2e import run, sidecar_bin, wait_until
+from e2e import run, sidecar_bin
 
 WINDOW_S = (2 * 100 + 500) / 1000 + 1.0  # fall x fast_interval + interval + 1 s
 

@@ -1,4 +1,4 @@
-"""The soak, CI-sized. `tests/soak/run --minutes 3` drives the three-node lab through
+"""The soak, CI-sized. `tests/soak/run --minutes 2` drives the three-node lab through
 random faults (`deploy/lab break|fix`) and SIGHUP reloads, then checks that the router holds every
 node's path, no sidecar restarted, RSS grew < 1 MiB after warm-up and fds are back to the start
 count. It exits 0 only on a pass; its table is printed here.
@@ -16,8 +16,8 @@ import e2e
 REPO = Path(__file__).resolve().parents[2]
 SOAK = REPO / "tests" / "soak" / "run"
 LAB = REPO / "deploy" / "lab"
-MINUTES = 3
-# ctest gives each e2e test 600 s. The soak needs its 3 minutes plus the lab's up, the
+MINUTES = 2
+# ctest gives each e2e test 600 s. The soak needs its 2 minutes plus the lab's up, the
 # convergence after warm-up and at the end, and a break/fix call running over the deadline
 # (about 350 s at worst); 480 s plus 100 s for the SIGTERM clean-up stays under 600.
 TIMEOUT_S = 480
@@ -25,7 +25,7 @@ TIMEOUT_S = 480
 
 class Soak(e2e.TestCase):
 
-    def test_three_minute_soak(self):
+    def test_two_minute_soak(self):
         lab_dir = self.workdir / "lab"
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         # Its own session: on our timeout the whole soak (and its `deploy/lab` calls) get SIGTERM.

@@ -9,7 +9,6 @@ status --config FILE: prints the last verdict, exit 0 (up) or 2 (down), 3 withou
 import json
 import sys
 import threading
-import time
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # leaves no __pycache__ in the source tree

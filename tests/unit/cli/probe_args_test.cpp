@@ -63,6 +63,13 @@ TEST_CASE("every option") {
   CHECK(a.check.expect.rcode == 3);
   CHECK(a.check.expect.answers == std::vector<std::string>{"2001:db8::1", "2001:db8::2"});
   CHECK(a.json);
+  CHECK(a.check.software == probes::Software::any);
+  for (auto [software, name] : probes::kSoftwareNames) {
+    CAPTURE(name);
+    CHECK(ok({"@127.0.0.1", "x.", "--resolver", std::string(name)}).check.software == software);
+  }
+  CHECK(error({"@127.0.0.1", "x.", "--resolver", "powerdns"}) ==
+        "--resolver takes unbound, bind, pdns-recursor, knot-resolver or dnsdist");
   CHECK(ok({"--help"}).help);
   CHECK(ok({"-h"}).help);
   CHECK(ok({"@::1", "."}).check.qname == ".");

@@ -93,6 +93,7 @@ TEST_CASE("the contract's example parses with its exact values") {
   CHECK(s.checks[0].dns.qname == "probe.health.example.");
   CHECK(s.checks[0].dns.qtype == *probes::qtype_from_string("A"));
   CHECK(s.checks[0].dns.transport == probes::Transport::udp);
+  CHECK(s.checks[0].dns.software == probes::Software::any);
   CHECK(s.checks[0].dns.expect.rcode == *probes::rcode_from_string("NOERROR"));
   CHECK(s.checks[0].dns.expect.answers == std::vector<std::string>{"192.0.2.1"});
   CHECK(s.checks[0].dns.timeout == 500ms);
@@ -217,6 +218,7 @@ TEST_CASE("malformed configurations: each gives the exact problem line") {
     {with_service("", R"([{"qname": "x.", "port": 0}])"), "services[0].checks[0].port: 0 is out of range (1 to 65535)"},
     {with_service("", R"([{"qname": "x.", "port": 65536}])"), "services[0].checks[0].port: 65536 is out of range (1 to 65535)"},
     {with_service("", R"([{"qname": "x.", "transport": "quic"}])"), "services[0].checks[0].transport: must be \"udp\" or \"tcp\", not \"quic\""},
+    {with_service("", R"([{"qname": "x.", "resolver": "powerdns"}])"), "services[0].checks[0].resolver: unknown program \"powerdns\" (one of unbound bind pdns-recursor knot-resolver dnsdist; it only chooses the tools the hints name: leave it out to name them all)"},
     {with_service("", R"([{"qname": "x.", "type": "http"}])"), "services[0].checks[0].type: must be \"dns\" or \"exec\", not \"http\""},
     {with_service("", R"([{"qname": "x.", "expect": {"rcode": "NOPE"}}])"), "services[0].checks[0].expect.rcode: unknown rcode \"NOPE\" (NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ...)"},
     {with_service("", R"([{"qname": "x.", "expect": {"answers": [1]}}])"), "services[0].checks[0].expect.answers[0]: must be a non-empty string (an address or record text)"},

@@ -3,6 +3,7 @@
 // holds key-values with revisions and applies the one txn shape the decisions return (compare
 // the budget key's mod_revision, then put / delete), as etcd does.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,18 @@ class FakeEtcd {
     put(key, fleet::render(budget));
     if (!also_delete.empty()) del(also_delete);
     return true;
+  }
+
+  // compare mod_revision(key) == expected; success: put the value. The floor's txn shape.
+  bool cas(const std::string& key, std::int64_t expected, const std::string& value) {
+    if (mod_revision(key) != expected) return false;
+    put(key, value);
+    return true;
+  }
+  std::optional<fleet::RawKv> get(const std::string& key) const {
+    auto it = kvs_.find(key);
+    if (it == kvs_.end()) return std::nullopt;
+    return fleet::RawKv{key, it->second.first, it->second.second};
   }
 
   void join(const std::string& node) {

@@ -400,6 +400,15 @@ TEST_CASE("verify: waits while rounds are missing or a check fails, fails at the
         "maintenance and this node keeps its fleet slot; next: fix it, then "
         "`anycast-sidecar maintenance off --verify` again");
 
+  // Without a fleet block there is no slot to keep, and the message does not invent one.
+  in.fleet = false;
+  d = decide_verify(in);
+  CHECK(d.kind == VerifyDecision::Kind::failed);
+  CHECK(d.message ==
+        "resolver failed verification (local-zone: connection_refused): it stays in "
+        "maintenance; next: fix it, then `anycast-sidecar maintenance off --verify` again");
+  in.fleet = true;
+
   // Timed out with every check passing but too few rounds: no check to name.
   in.checks = {{"local-zone", false, true, "ok", 1}};
   d = decide_verify(in);

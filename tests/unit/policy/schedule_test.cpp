@@ -87,12 +87,49 @@ TEST_CASE("schedule: confirm equal to fast (or above it) is the old schedule") {
   CHECK(next_period(in(ServiceState::falling, 1), true, Periods{1000ms, 200ms, 500ms}) == 200ms);
 }
 
-TEST_CASE("verdict: hard only when every failing down check is connection_refused") {
+TEST_CASE("verdict: hard only when every failing down check is hard evidence") {
   const sidecar::Policy all{};
   for (auto reason : probes::kAllReasons) {
+    INFO(probes::to_string(reason));
     auto v = judge_round(all, checks(1), {result(reason)});
-    CHECK(v.hard == (reason == Reason::connection_refused));
+    CHECK(v.hard == (reason == Reason::connection_refused || reason == Reason::refused));
+    // With the kernel's stall evidence only a timeout changes: the probe waited behind client
+    // queries the resolver was not reading.
+    auto s = judge_round(all, checks(1), {result(reason)}, {true});
+    CHECK(s.hard == (reason == Reason::connection_refused || reason == Reason::refused ||
+                     reason == Reason::timeout));
+    // What the fleet floor never holds is narrower: nothing listens. A refusing or stalled
+    // resolver is fast evidence, yet may be a shared mistake the floor must keep announced.
+    CHECK(v.nothing_listens == (reason == Reason::connection_refused));
+    CHECK(s.nothing_listens == (reason == Reason::connection_refused));
   }
+  CHECK_FALSE(
+      judge_round(all, checks(2), {result(Reason::refused), result(Reason::connection_refused)})
+          .nothing_listens);
+  CHECK(judge_round(all, checks(2),
+                    {result(Reason::connection_refused), result(Reason::connection_refused)})
+            .nothing_listens);
+  CHECK(judge_round(all, checks(2), {result(Reason::connection_refused), result(Reason::ok)})
+            .nothing_listens);
+  // REFUSED beside connection_refused (a restart with a new ACL: the old process gone, the new
+  // one refusing): hard.
+  CHECK(judge_round(all, checks(2), {result(Reason::refused), result(Reason::connection_refused)})
+            .hard);
+  // A timeout on a check whose socket is not stalled beside a stalled one: soft (the other
+  // check's server may just have lost the packet).
+  auto two_servers = judge_round(all, checks(2), {result(Reason::timeout), result(Reason::timeout)},
+                                 {true, false});
+  CHECK_FALSE(two_servers.hard);
+  CHECK(
+      judge_round(all, checks(2), {result(Reason::timeout), result(Reason::timeout)}, {true, true})
+          .hard);
+  // Stall flags beyond the results, or fewer than the checks, are harmless.
+  CHECK_FALSE(judge_round(all, checks(1), {result(Reason::timeout)}, {false, true}).hard);
+  CHECK_FALSE(judge_round(all, checks(2), {result(Reason::timeout), result(Reason::ok)}, {}).hard);
+  // A degrade check's stall is not the service's evidence.
+  CHECK_FALSE(judge_round(all, checks(2, true), {result(Reason::timeout), result(Reason::timeout)},
+                          {false, true})
+                  .hard);
   // Two checks, one refused, one timed out: soft (a timeout can be loss).
   auto mixed =
       judge_round(all, checks(2), {result(Reason::connection_refused), result(Reason::timeout)});
@@ -170,6 +207,29 @@ TEST_CASE("config: checks[].watch is a boolean on dns checks; exec checks cannot
   std::snprintf(text, sizeof text, exec, "null");
   CHECK(problems_of(text).find("services[0].checks[0].watch: must be true or false") !=
         std::string::npos);
+}
+
+TEST_CASE("config: checks[].stall_ms defaults to 100; 0 turns it off; exec checks have none") {
+  auto r = sidecar::parse_config(config(""));
+  REQUIRE(r.config);
+  CHECK(r.config->services[0].checks[0].stall == 100ms);
+  auto off = sidecar::parse_config(config("", R"(, "stall_ms": 0)"));
+  REQUIRE(off.config);
+  CHECK(off.config->services[0].checks[0].stall == 0ms);
+  auto set = sidecar::parse_config(config("", R"(, "stall_ms": 250)"));
+  REQUIRE(set.config);
+  CHECK(set.config->services[0].checks[0].stall == 250ms);
+  CHECK(problems_of(config("", R"(, "stall_ms": 10)")) ==
+        "services[0].checks[0].stall_ms: 10 is too short: 0 (off) or 25 to 10000 (default 100)\n");
+  CHECK(problems_of(config("", R"(, "stall_ms": -1)")).find("services[0].checks[0].stall_ms:") !=
+        std::string::npos);
+  CHECK(problems_of(config("", R"(, "stall_ms": 10001)")).find("services[0].checks[0].stall_ms:") !=
+        std::string::npos);
+  auto exec = sidecar::parse_config(
+      R"({"services": [{"name": "r", "checks": [{"type": "exec", "command": ["/bin/true"]}],
+      "routes": [{"prefix": "192.0.2.53/32"}]}]})");
+  REQUIRE(exec.config);
+  CHECK(exec.config->services[0].checks[0].stall == 0ms);
 }
 
 TEST_CASE("round phase: inside the period, in 10 ms steps, stable, spread") {

@@ -20,6 +20,7 @@ sidecar::ServiceConfig two_checks() {
   dns.dns.server = "127.0.0.1";
   dns.dns.port = 5301;
   dns.dns.qname = "probe.health.test.";
+  dns.dns.software = probes::Software::pdns_recursor;
   sidecar::CheckConfig exec;
   exec.name = "control";
   exec.type = sidecar::CheckConfig::Type::exec;
@@ -39,7 +40,9 @@ TEST_CASE("service view: configuration fields per check type") {
   CHECK(v.checks[0].type == "dns");
   CHECK(v.checks[0].port == 5301);
   CHECK(v.checks[0].transport == "udp");
+  CHECK(v.checks[0].software == probes::Software::pdns_recursor);
   CHECK(v.checks[1].type == "exec");
+  CHECK(v.checks[1].software == probes::Software::any);
   CHECK(v.checks[1].command == std::vector<std::string>{"/bin/true"});
 }
 

@@ -82,3 +82,46 @@ TEST_CASE("hints name the thing and the next step") {
   CHECK(hint_for(Reason::servfail, "::1", 53).find("DNSSEC") != std::string::npos);
   CHECK(hint_for(Reason::refused, "::1", 53).find("access-control") != std::string::npos);
 }
+
+TEST_CASE("a check that names its program gets that program's tools, and only those") {
+  // The configuration checker each program ships (Knot Resolver 5 has none: kresd started by
+  // hand is the check), as named in connection_refused hints.
+  const std::pair<Software, std::string_view> checkers[] = {
+      {Software::unbound, "unbound-checkconf"},
+      {Software::bind, "named-checkconf"},
+      {Software::pdns_recursor, "pdns_recursor --config=check"},
+      {Software::knot_resolver, "kresd -n -c"},
+      {Software::dnsdist, "dnsdist --check-config"}};
+  auto any = hint_for(Reason::connection_refused, "127.0.0.1", 53);
+  for (auto [software, checker] : checkers) {
+    CAPTURE(to_string(software));
+    CHECK(software_from_string(to_string(software)) == software);
+    auto hint = hint_for(Reason::connection_refused, "127.0.0.1", 53, software);
+    CHECK(hint.find(checker) != std::string::npos);
+    CHECK(hint.find("nothing listens on 127.0.0.1:53") != std::string::npos);
+    for (auto [other, other_checker] : checkers) {
+      if (other != software) CHECK(hint.find(other_checker) == std::string::npos);
+    }
+    // Every named checker is also in the hint of a check that names no program, except
+    // kresd's (it has no checker; the any hint says so).
+    if (software != Software::knot_resolver) CHECK(any.find(checker) != std::string::npos);
+    for (auto r : kAllReasons) {
+      if (r == Reason::ok) continue;
+      CAPTURE(to_string(r));
+      auto h = hint_for(r, "::1", 5353, software);
+      CHECK_FALSE(h.empty());
+      CHECK(h.find('\n') == std::string::npos);
+      if (r != Reason::exit_status) CHECK(h.find("[::1]:5353") != std::string::npos);
+    }
+  }
+  CHECK(any.find("kresd has none") != std::string::npos);
+  CHECK(to_string(Software::any).empty());
+  CHECK_FALSE(software_from_string("any"));
+  CHECK_FALSE(software_from_string("Unbound"));
+  CHECK(hint_for(Reason::timeout, "127.0.0.1", 53, Software::pdns_recursor).find("rec_control") !=
+        std::string::npos);
+  CHECK(hint_for(Reason::servfail, "127.0.0.1", 53, Software::dnsdist).find("showServers()") !=
+        std::string::npos);
+  CHECK(hint_for(Reason::refused, "127.0.0.1", 53, Software::pdns_recursor).find("Lua") !=
+        std::string::npos);
+}

@@ -1,6 +1,7 @@
 // The watch's decisions (probes/watch_policy.hpp): reconnect at once after a long-lived
-// connection, a bucket for young ones, a refusal is news only after a passing round, retries
-// paced by the interval or the next passing round, and a server that never serves TCP disabled.
+// connection, a bucket for young ones, a refusal is news only after a passing round, so is a
+// close before the learned idle timeout, retries paced by the interval or the next passing
+// round, and a server that never serves TCP disabled.
 #include <catch2/catch.hpp>
 
 #include "probes/watch_policy.hpp"
@@ -44,12 +45,91 @@ TEST_CASE("watch: the kill: a long-lived connection closes, refused reconnect tr
   CHECK(p.connect_at() == t0 + 31s);  // retry after the interval
 }
 
-TEST_CASE("watch: idle timeout: the reconnect succeeds and nothing is triggered") {
+TEST_CASE("watch: idle timeout: learned from the first close, then no news") {
+  auto p = connected_at();
+  // Not known yet: the first close is news (one early round), and the reconnect succeeds.
+  CHECK(p.closed(t0 + 30s).trigger_round);
+  CHECK_FALSE(p.idle_lifetime());
+  p.connecting(t0 + 30s);
+  p.connected(t0 + 30s);
+  CHECK(p.phase() == Phase::connected);
+  p.check_result(true, t0 + 30s + 20ms);  // the early round passes: benign, learned
+  REQUIRE(p.idle_lifetime());
+  CHECK(*p.idle_lifetime() == 30s);
+  // Every later idle close, at about the same lifetime, is no news.
+  auto now = t0 + 30s;
+  for (int i = 0; i < 5; ++i) {
+    auto lived = 30s + std::chrono::milliseconds(i * 50);
+    CHECK_FALSE(p.closed(now + lived).trigger_round);
+    now += lived;
+    p.connecting(now);
+    p.connected(now);
+    p.check_result(true, now + 100ms);
+  }
+  CHECK(*p.idle_lifetime() == 30s + 200ms);  // it follows a drift
+}
+
+TEST_CASE("watch: a reload: the server ends the connection early, the reconnect is accepted") {
   auto p = connected_at();
   p.closed(t0 + 30s);
   p.connecting(t0 + 30s);
   p.connected(t0 + 30s);
-  CHECK(p.phase() == Phase::connected);
+  p.check_result(true, t0 + 30s + 20ms);
+  REQUIRE(p.idle_lifetime());
+  // `unbound-control reload` 12 s into the next connection: news, whatever the reconnect does.
+  auto d = p.closed(t0 + 42s);
+  CHECK(d.trigger_round);
+  CHECK(p.connect_at() == t0 + 42s);  // reconnect at once
+  p.connecting(t0 + 42s);
+  p.connected(t0 + 42s);
+  // The early round finds REFUSED: nothing is learned from that close.
+  p.check_result(false, t0 + 42s + 20ms);
+  CHECK(*p.idle_lifetime() == 30s);
+  // While the check fails, an early close is no news (the schedule is already fast).
+  CHECK_FALSE(p.closed(t0 + 45s).trigger_round);
+}
+
+TEST_CASE(
+    "watch: at 90 % of the idle timeout or later a close is the timeout; a raised one is "
+    "followed") {
+  auto p = connected_at();
+  p.closed(t0 + 10s);
+  p.check_result(true, t0 + 10s + 20ms);
+  REQUIRE(*p.idle_lifetime() == 10s);
+  p.connecting(t0 + 10s);
+  p.connected(t0 + 10s);
+  CHECK_FALSE(p.closed(t0 + 19s).trigger_round);  // 9 s: 90 %
+  p.connecting(t0 + 19s);
+  p.connected(t0 + 19s);
+  CHECK_FALSE(p.closed(t0 + 49s).trigger_round);  // 30 s: raised
+  CHECK(*p.idle_lifetime() == 30s);
+  p.connecting(t0 + 49s);
+  p.connected(t0 + 49s);
+  CHECK(p.closed(t0 + 49s + 26999ms).trigger_round);  // under 90 % of 30 s
+}
+
+TEST_CASE("watch: a lowered idle timeout costs one early round, then it is learned") {
+  auto p = connected_at();
+  p.closed(t0 + 30s);
+  p.check_result(true, t0 + 30s + 20ms);
+  auto now = t0 + 30s;
+  int early = 0;
+  for (int i = 0; i < 5; ++i) {
+    p.connecting(now);
+    p.connected(now);
+    now += 5s;  // the operator lowered it to 5 s
+    if (p.closed(now).trigger_round) ++early;
+    p.check_result(true, now + 20ms);
+  }
+  CHECK(early == 1);
+  CHECK(*p.idle_lifetime() == 5s);
+}
+
+TEST_CASE("watch: nothing is news before the first passing round") {
+  WatchPolicy p({}, t0);
+  p.connecting(t0);
+  p.connected(t0);
+  CHECK_FALSE(p.closed(t0 + 30s).trigger_round);
 }
 
 TEST_CASE("watch: the listener outlives the connection by a moment: accepted, reset, refused") {
@@ -68,7 +148,7 @@ TEST_CASE("watch: connections dying young cost at most one connect per second af
   auto now = t0;
   int at_once = 0;
   for (int i = 0; i < 10; ++i) {
-    p.closed(now);
+    CHECK_FALSE(p.closed(now).trigger_round);  // young: never news, never a probe
     if (p.connect_at() == now) ++at_once;
     now = p.connect_at();
     p.connecting(now);

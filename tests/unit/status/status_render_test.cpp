@@ -103,6 +103,13 @@ TEST_CASE("a check not probed yet renders as not ok with nulls") {
   CHECK(ch["rtt_ms"].is_null());
 }
 
+TEST_CASE("a check's resolver program is in its object only when configured") {
+  auto s = sample();
+  CHECK_FALSE(sidecar::status_to_json(s)["services"][0]["checks"][0].contains("resolver"));
+  s.services[0].checks[0].software = probes::Software::knot_resolver;
+  CHECK(sidecar::status_to_json(s)["services"][0]["checks"][0]["resolver"] == "knot-resolver");
+}
+
 TEST_CASE("metrics name the state, the announcement and the failure reason") {
   auto s = sample();
   s.services[0].checks[0].last->ok = false;

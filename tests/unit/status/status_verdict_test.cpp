@@ -69,6 +69,16 @@ TEST_CASE("CRITICAL paths, exit 2") {
     CHECK(has_line(v, "  check local-zone: connection_refused (ICMP port unreachable)"));
     CHECK(has_line(
         v, "  next: " + probes::hint_for(probes::Reason::connection_refused, "127.0.0.1", 53)));
+    // A check whose configuration names its program gets that program's tools in the hint; a
+    // value this build does not know falls back to all of them.
+    c["resolver"] = "pdns-recursor";
+    CHECK(has_line(sidecar::judge_status(s, kNow, 5),
+                   "  next: " + probes::hint_for(probes::Reason::connection_refused, "127.0.0.1",
+                                                 53, probes::Software::pdns_recursor)));
+    c["resolver"] = "powerdns";
+    CHECK(has_line(
+        sidecar::judge_status(s, kNow, 5),
+        "  next: " + probes::hint_for(probes::Reason::connection_refused, "127.0.0.1", 53)));
   }
   SECTION("bridge stalled") {
     auto s = healthy_status();
