@@ -1,5 +1,7 @@
 #include "probes/queue_policy.hpp"
 
+#include <algorithm>
+
 namespace probes {
 
 QueuePolicy::Decision QueuePolicy::sample(const QueueSample& s, Clock::time_point now) {
@@ -25,6 +27,11 @@ QueuePolicy::Decision QueuePolicy::sample(const QueueSample& s, Clock::time_poin
     last_trigger_ = now;
   }
   return d;
+}
+
+std::chrono::milliseconds QueuePolicy::next_sample_in() const {
+  const auto period = since_ ? t_.window / 5 : t_.window / 2;
+  return std::max(std::chrono::milliseconds(5), period);
 }
 
 bool QueuePolicy::unread_through(Clock::time_point sent, std::chrono::milliseconds hold,

@@ -46,8 +46,8 @@ void parse_dns(Checker& c, const json& j, const std::string& path, CheckConfig* 
   c.boolean(j, "watch", path, &out->watch);
   if (auto v = c.integer(j, "stall_ms", path, 0, 10000)) {
     out->stall = std::chrono::milliseconds(*v);
-    // Sampled every stall_ms / 5: below 25 ms the samples would come faster than 5 ms and the
-    // kernel table would be read hundreds of times a second.
+    // Sampled every stall_ms / 5 during a run: below 25 ms the samples would come faster than
+    // 5 ms and the kernel asked hundreds of times a second.
     if (*v > 0 && *v < 25) {
       c.add(Checker::join(path, "stall_ms"),
             std::to_string(*v) + " is too short: 0 (off) or 25 to 10000 (default 100)");

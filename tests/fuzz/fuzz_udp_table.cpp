@@ -1,6 +1,8 @@
 // Any text as the kernel's UDP table (/proc/net/udp, udp6): queue_sample must never crash, report
 // nothing when no row matched, and its samples fed to the stall decision must keep that decision
-// consistent (a stall always has a run begun no later than the sample that declared it).
+// consistent (a stall always has a run begun no later than the sample that declared it). The same
+// bytes as a sock_diag reply (udp_diag.hpp): parsed without a read past the end (the sanitizers
+// see one), and only a socket's reply carries figures.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +10,7 @@
 
 #include "fuzz_check.hpp"
 #include "probes/queue_policy.hpp"
+#include "probes/udp_diag.hpp"
 #include "probes/udp_table.hpp"
 
 // Input layout: one option byte (bits 0-1: the server, bit 2: port 53 or 5353), then the table.
@@ -19,6 +22,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_REQUIRE(server.has_value(), "the fixed servers parse");
   std::uint16_t port = (data[0] & 4) ? 5353 : 53;
   std::string_view table(reinterpret_cast<const char*>(data + 1), size - 1);
+
+  auto reply = probes::parse_diag_reply({data + 1, size - 1}, data[0]);
+  FUZZ_REQUIRE(reply.kind == probes::DiagReply::Kind::sample ||
+                   (!reply.sample.present && reply.sample.queued == 0 && reply.sample.drops == 0),
+               "only a socket's reply carries figures");
 
   auto whole = probes::queue_sample(table, *server, port);
   FUZZ_REQUIRE(whole.present || (whole.queued == 0 && whole.drops == 0),

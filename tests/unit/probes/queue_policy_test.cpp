@@ -5,6 +5,7 @@
 // when the run began before it was sent and lasted `hold` after.
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <vector>
 
 #include "probes/queue_policy.hpp"
@@ -114,4 +115,41 @@ TEST_CASE("queue: a probe is unread only inside the run and after `hold`") {
   // The run broken after the send: no.
   p.sample(q(0), t0 + 120ms);
   CHECK_FALSE(p.unread_through(t0 + 40ms, 50ms, t0 + 120ms));
+}
+
+TEST_CASE("queue: two samples per window while empty, five while a run is on") {
+  QueuePolicy p(kTuning);
+  CHECK(p.next_sample_in() == 50ms);  // nothing sampled yet
+  p.sample(q(0), t0);
+  CHECK(p.next_sample_in() == 50ms);
+  p.sample(q(768), t0 + 50ms);
+  CHECK(p.next_sample_in() == 20ms);
+  p.sample(q(0), t0 + 70ms);  // drained: the run is over
+  CHECK(p.next_sample_in() == 50ms);
+  p.sample(kGone, t0 + 120ms);
+  CHECK(p.next_sample_in() == 50ms);
+  // Never faster than 5 ms, whatever the window.
+  QueuePolicy tiny({10ms, 1000ms});
+  tiny.sample(q(768), t0);
+  CHECK(tiny.next_sample_in() == 5ms);
+}
+
+TEST_CASE("queue: on the policy's own schedule a stall is news within 1.7 windows of the stop") {
+  // The resolver stops at `stop` (every 3 ms phase of the idle grid); from then on one query
+  // (768 bytes) a millisecond piles up. Samples come when next_sample_in() says.
+  for (int phase = 0; phase < 60; phase += 3) {
+    QueuePolicy p(kTuning);
+    const auto stop = t0 + 200ms + std::chrono::milliseconds(phase);
+    auto at = t0;
+    std::optional<QueuePolicy::Clock::time_point> news;
+    while (!news && at < stop + 1s) {
+      const auto queued = at <= stop ? 0 : 768 * ((at - stop) / 1ms);
+      if (p.sample(q(static_cast<std::uint64_t>(queued)), at).trigger) news = at;
+      at += p.next_sample_in();
+    }
+    INFO("stop at idle-grid phase " << phase << " ms");
+    REQUIRE(news);
+    CHECK(*news - stop >= kTuning.window);
+    CHECK(*news - stop <= kTuning.window * 17 / 10);
+  }
 }
