@@ -12,6 +12,8 @@
 namespace probes {
 namespace {
 
+constexpr int kMaxErrno = 4095;
+
 template <typename T>
 bool read_at(std::span<const std::uint8_t> bytes, std::size_t offset, T& out) {
   if (offset > bytes.size() || bytes.size() - offset < sizeof(T)) return false;
@@ -58,9 +60,11 @@ DiagReply parse_diag_reply(std::span<const std::uint8_t> bytes, std::uint32_t se
   if (header.nlmsg_type == NLMSG_ERROR) {
     nlmsgerr err{};
     if (!read_at(body, 0, err)) return r;
+    // An errno is 1 to 4095 (the kernel's MAX_ERRNO); anything else (0 is an ack, INT_MIN
+    // cannot even be negated) is not an answer to this question.
     if (err.error == -ENOENT) {
       r.kind = DiagReply::Kind::no_socket;
-    } else if (err.error < 0) {
+    } else if (err.error < 0 && err.error >= -kMaxErrno) {
       r.kind = DiagReply::Kind::refused;
       r.error = -err.error;
     }

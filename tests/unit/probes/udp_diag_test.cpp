@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "probes/queue_watch.hpp"
@@ -108,6 +109,14 @@ TEST_CASE("udp diag: replies told apart") {
   SECTION("another question's answer, or an ack, is not this one's") {
     CHECK(probes::parse_diag_reply(socket_reply(2, 4160, 0), 3).kind == Kind::other);
     CHECK(probes::parse_diag_reply(error_reply(3, 0), 3).kind == Kind::other);
+  }
+  SECTION("an error that is no errno is garbage (INT_MIN, found by fuzz_udp_table)") {
+    for (int e : {std::numeric_limits<int>::min(), -4096, -70000}) {
+      nlmsgerr err{};
+      err.error = e;
+      CHECK(probes::parse_diag_reply(message(NLMSG_ERROR, 3, &err, sizeof(err)), 3).kind ==
+            Kind::other);
+    }
   }
   SECTION("short, inconsistent or trailing-garbage bytes never read past the end") {
     auto good = socket_reply(3, 4160, 9);
