@@ -1,5 +1,6 @@
 #include "sidecar/cli/cli_maintenance.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -28,8 +29,9 @@ constexpr const char* kUsage =
     "daemon withdraws (or applies when_disabled) within one interval, and needs `rise` successes\n"
     "to announce again after `off`.\n"
     "--wait returns only once the daemon has applied when_disabled to every route and ExaBGP has\n"
-    "acknowledged it (exit 0), or after --timeout seconds (default 30; exit 2): drain first, then\n"
-    "stop the resolver.\n"
+    "acknowledged it (exit 0), or after --timeout seconds (default 30, plus the longest drain_ms;\n"
+    "exit 2). With a drain (when_disabled \"drain\", RFC 8326) it returns after the withdraw\n"
+    "that ends it. Drain first, then stop the resolver.\n"
     "With a fleet block, on first takes a slot of the fleet's budget (max_unavailable) in etcd:\n"
     "refused (or etcd unreachable), nothing changes and the exit status is 75 (try again later);\n"
     "off gives the slot back once no service of this node is left in maintenance.\n"
@@ -185,8 +187,19 @@ int run_maintenance_command(const std::vector<std::string>& args) {
   if (wait && rc == 0) {
     std::vector<std::string> names;
     for (const auto* s : selected) names.push_back(s->name);
-    rc = wait_for_drain(*loaded.config, names, since, std::chrono::seconds(timeout_s));
-    if (rc == 0) std::printf("drained: ExaBGP acknowledged when_disabled for every route\n");
+    // The default timeout runs from the end of the longest drain (routes[].drain_ms).
+    std::chrono::milliseconds drain{0};
+    for (const auto* svc : selected) {
+      for (const auto& r : svc->routes) drain = std::max(drain, r.drain);
+    }
+    auto timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::seconds(timeout_s));
+    if (!a.value("--timeout")) timeout += drain;
+    rc = wait_for_drain(*loaded.config, names, since, timeout);
+    if (rc == 0) {
+      std::printf("drained: ExaBGP acknowledged when_disabled for every route%s\n",
+                  drain.count() > 0 ? ", after its drain" : "");
+    }
   }
   return rc;
 }

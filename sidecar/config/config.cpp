@@ -295,6 +295,16 @@ bridge::Attributes default_when_degraded(const bridge::Attributes& attributes) {
   return out;
 }
 
+bridge::Attributes drain_attributes(const bridge::Attributes& attributes) {
+  auto out = default_when_degraded(attributes);
+  constexpr std::string_view kGracefulShutdown = "65535:0";
+  if (std::find(out.community.begin(), out.community.end(), kGracefulShutdown) ==
+      out.community.end()) {
+    out.community.emplace_back(kGracefulShutdown);
+  }
+  return out;
+}
+
 std::chrono::milliseconds longest_interval(const Config& config) {
   std::chrono::milliseconds longest{0};
   for (const auto& s : config.services) longest = std::max(longest, s.interval);

@@ -60,6 +60,11 @@ struct RouteConfig {
   bridge::Attributes attributes;
   RouteAction when_down = Withdraw{};
   RouteAction when_disabled = Withdraw{};
+  // A drain (RFC 8326): for this long after the service leaves an announcing state for DISABLED
+  // the route is announced with when_disabled's attributes (for `"when_disabled": "drain"` the
+  // route's own, a worse MED and GRACEFUL_SHUTDOWN 65535:0), then withdrawn. 0: no drain
+  // (when_disabled holds for as long as the service is disabled).
+  std::chrono::milliseconds drain{0};
   // Announced while the service is degraded. Default: attributes with med raised by 1000
   // (med 1000 if none), computed by the loader, so it is always complete here.
   bridge::Attributes when_degraded;
@@ -153,6 +158,10 @@ std::vector<std::string> host_problems(const Config& config);
 // The default routes[].when_degraded: the route's attributes with med raised by 1000 (saturating
 // at 2^32-1), med 1000 when it had none.
 bridge::Attributes default_when_degraded(const bridge::Attributes& attributes);
+// `"when_disabled": "drain"`: the route's own attributes, the degraded MED and RFC 8326's
+// GRACEFUL_SHUTDOWN community (65535:0), which a router honouring it turns into LOCAL_PREF 0.
+bridge::Attributes drain_attributes(const bridge::Attributes& attributes);
+inline constexpr std::chrono::milliseconds kDefaultDrain{3000};
 
 // The longest service interval (used for status --max-age default).
 std::chrono::milliseconds longest_interval(const Config& config);

@@ -93,6 +93,33 @@ void parse_action(Checker& c, const json& route, std::string_view key, const std
   }
 }
 
+// when_disabled and drain_ms. "drain" is RFC 8326's drain with the route's own attributes
+// (drain_attributes) for drain_ms (default kDefaultDrain); attributes with drain_ms announce those
+// for drain_ms, then withdraw; attributes alone hold while the service is disabled.
+void parse_disabled(Checker& c, const json& r, const std::string& path, RouteConfig* out) {
+  auto it = r.find("when_disabled");
+  const bool drain = it != r.end() && it->is_string() && it->get<std::string>() == "drain";
+  if (drain) {
+    out->when_disabled = drain_attributes(out->attributes);
+    out->drain = kDefaultDrain;
+  } else if (it != r.end() && !it->is_object() &&
+             !(it->is_string() && it->get<std::string>() == "withdraw")) {
+    c.add(Checker::join(path, "when_disabled"),
+          "must be \"withdraw\", \"drain\" (RFC 8326: announce with GRACEFUL_SHUTDOWN for "
+          "drain_ms, then withdraw) or an object of attributes to announce with instead (e.g. "
+          "{\"med\": 1000})");
+    return;
+  } else {
+    parse_action(c, r, "when_disabled", path, &out->when_disabled);
+  }
+  if (!c.millis(r, "drain_ms", path, &out->drain, 0, 600000)) return;
+  if (std::holds_alternative<Withdraw>(out->when_disabled) && out->drain.count() > 0) {
+    c.add(Checker::join(path, "drain_ms"),
+          "needs \"when_disabled\": \"drain\" (or attributes): a route withdrawn at once has "
+          "nothing to drain");
+  }
+}
+
 }  // namespace
 
 void parse_route(Checker& c, const json& r, const std::string& path, RouteConfig* out) {
@@ -102,7 +129,7 @@ void parse_route(Checker& c, const json& r, const std::string& path, RouteConfig
   }
   c.known_keys(r, path,
                {"prefix", "next_hop", "neighbors", "attributes", "when_down", "when_disabled",
-                "when_degraded"});
+                "when_degraded", "drain_ms"});
   std::string prefix;
   if (c.string(r, "prefix", path, &prefix)) {
     std::string err;
@@ -157,7 +184,7 @@ void parse_route(Checker& c, const json& r, const std::string& path, RouteConfig
     c.add(Checker::join(path, "next_hop"), problem);
   }
   parse_action(c, r, "when_down", path, &out->when_down);
-  parse_action(c, r, "when_disabled", path, &out->when_disabled);
+  parse_disabled(c, r, path, out);
   // when_degraded: the route's own attributes with a worse MED unless stated; like when_down's
   // object form, stated attributes replace the route's own, whole.
   out->when_degraded = default_when_degraded(out->attributes);

@@ -28,7 +28,8 @@ ServiceRunner::ServiceRunner(DaemonContext& ctx, ServiceConfig config)
           [this](std::size_t i, const probes::QueuePolicy& p, bool trigger) {
             queue_sample(i, p, trigger);
           }),
-      hooks_(ctx, cfg_.name, cfg_.hooks, cfg_.hook_timeout) {
+      hooks_(ctx, cfg_.name, cfg_.hooks, cfg_.hook_timeout),
+      drain_timer_(ctx.io) {
   machine_.since = Clock::now();
   view_.since_unix = unix_now();
   apply_config_to_view(view_, cfg_);
@@ -42,6 +43,7 @@ void ServiceRunner::start() {
 void ServiceRunner::stop() {
   stopped_ = true;
   timer_.cancel();
+  drain_timer_.cancel();
   watches_.stop();
 }
 
@@ -91,6 +93,38 @@ void ServiceRunner::queue_sample(std::size_t i, const probes::QueuePolicy& p, bo
   if (trigger) run_round_now(std::chrono::milliseconds(0));
 }
 
+void ServiceRunner::publish_if_changed() {
+  // Only what a reader acts on is written at once; counters and round trips wait for the
+  // heartbeat (status_publisher), which is what keeps a fast check cheap.
+  if (auto key = reader_key(view_); key != reader_key_) {
+    reader_key_ = std::move(key);
+    ctx_.status_changed();
+  }
+}
+
+void ServiceRunner::begin_drain() {
+  drain_started_ = Clock::now();
+  ++drain_generation_;
+  drain_timer_.cancel();
+  ctx_.spawn("drain", drain_ends(drain_generation_));
+}
+
+asio::awaitable<void> ServiceRunner::drain_ends(std::uint64_t generation) {
+  auto self = shared_from_this();
+  while (!stopped_ && !ctx_.stopping && generation == drain_generation_ && drain_started_) {
+    auto left = next_drain_end(cfg_, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         Clock::now() - *drain_started_));
+    if (!left) break;
+    // One millisecond past the end: the drain is over when the routes are applied again.
+    drain_timer_.expires_after(*left + std::chrono::milliseconds(1));
+    boost::system::error_code ec;
+    co_await drain_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopped_ || ctx_.stopping || generation != drain_generation_ || !drain_started_) break;
+    apply_routes();
+    publish_if_changed();
+  }
+}
+
 ServiceView ServiceRunner::view() const {
   auto v = view_;
   v.state = machine_.state;
@@ -119,12 +153,7 @@ asio::awaitable<void> ServiceRunner::loop() {
     if (stopped_ || ctx_.stopping) break;
     decide(cfg, results);
     watches_.results(results);
-    // Only what a reader acts on is written at once; counters and round trips wait for the
-    // heartbeat (status_publisher), which is what keeps a fast check cheap.
-    if (auto key = reader_key(view_); key != reader_key_) {
-      reader_key_ = std::move(key);
-      ctx_.status_changed();
-    }
+    publish_if_changed();
     auto period = next_period(machine_, last_hard_,
                               Periods{cfg.interval, cfg.fast_interval, cfg.confirm_interval});
     planned += period;
@@ -171,7 +200,7 @@ void ServiceRunner::decide(const ServiceConfig& cfg, const std::vector<probes::C
 
   auto maintenance = read_maintenance(cfg.maintenance_file);
   if (maintenance) {
-    view_.maintenance = MaintenanceView{maintenance->reason, maintenance->since_unix};
+    view_.maintenance = MaintenanceView{maintenance->reason, maintenance->since_unix, std::nullopt};
   } else {
     view_.maintenance.reset();
   }
@@ -191,6 +220,13 @@ void ServiceRunner::decide(const ServiceConfig& cfg, const std::vector<probes::C
   machine_ = st.next;
   if (st.transition) {
     const auto& t = *st.transition;
+    if (t.to == ServiceState::disabled && drain_begins(t.from)) {
+      begin_drain();
+    } else if (t.to != ServiceState::disabled && drain_started_) {
+      drain_started_.reset();  // maintenance ended (or never drained): the waiter retires
+      ++drain_generation_;
+      drain_timer_.cancel();
+    }
     record_transition(view_, t, now_unix, cfg.transitions_kept);
     log::notice("transition", {{"service", cfg.name},
                                {"from", std::string(to_string(t.from))},
@@ -203,7 +239,18 @@ void ServiceRunner::decide(const ServiceConfig& cfg, const std::vector<probes::C
 
 void ServiceRunner::apply_routes() {
   const auto state = routed_state(machine_, ctx_.hitless_restart);
-  auto commands = commands_for(state, cfg_);
+  std::optional<std::chrono::milliseconds> draining_for;
+  if (drain_started_ && state == ServiceState::disabled) {
+    draining_for =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *drain_started_);
+  }
+  auto commands = commands_for(state, cfg_, draining_for);
+  if (view_.maintenance) {
+    auto left = draining_for ? last_drain_end(cfg_, *draining_for) : std::nullopt;
+    view_.maintenance->drain_until_unix =
+        left ? std::optional<double>(unix_now() + static_cast<double>(left->count()) / 1000.0)
+             : std::nullopt;
+  }
   std::vector<RouteCommand> held;  // the degraded lines, when the fleet floor holds a route
   std::vector<RouteView> views;
   for (std::size_t i = 0; i < commands.size() && i < cfg_.routes.size(); ++i) {

@@ -44,6 +44,12 @@ class ServiceRunner : public std::enable_shared_from_this<ServiceRunner> {
   boost::asio::awaitable<void> loop();
   void decide(const ServiceConfig& cfg, const std::vector<probes::CheckResult>& results);
   void apply_routes();
+  // The status file's reader sees what changed (reader_key): written at once.
+  void publish_if_changed();
+  // A drain (RouteConfig::drain) began as the service entered DISABLED: the routes are applied
+  // again as each route's drain ends, not at the next round.
+  void begin_drain();
+  boost::asio::awaitable<void> drain_ends(std::uint64_t generation);
   // A watch saw the resolver go (probes/tcp_watch.hpp): the next round starts `after` from now,
   // not at its planned time.
   void run_round_now(std::chrono::milliseconds after);
@@ -68,6 +74,9 @@ class ServiceRunner : public std::enable_shared_from_this<ServiceRunner> {
   SentRoutes sent_;         // route key -> last line handed to the bridge
   std::string reader_key_;  // reader_key() of the view as last announced to the status file
   HookRunner hooks_;
+  std::optional<Clock::time_point> drain_started_;  // DISABLED, from an announcing state
+  std::uint64_t drain_generation_ = 0;  // a later drain (or its end) retires the earlier waiter
+  boost::asio::steady_timer drain_timer_;
 };
 
 }  // namespace sidecar

@@ -1,5 +1,7 @@
 #include "sidecar/policy/route_policy.hpp"
 
+#include <algorithm>
+
 namespace sidecar {
 
 std::string_view to_string(Desired desired) {
@@ -26,19 +28,58 @@ const RouteAction* action_for(ServiceState state, const RouteConfig& route) {
 
 }  // namespace
 
-Desired desired_for(ServiceState state, const RouteConfig& route) {
+Desired desired_for(ServiceState state, const RouteConfig& route,
+                    std::optional<std::chrono::milliseconds> draining_for) {
   if (state == ServiceState::init) return Desired::none;
   if (state == ServiceState::up || state == ServiceState::falling) return Desired::announce;
   if (state == ServiceState::degraded) return Desired::announce_degraded;
+  if (state == ServiceState::disabled && route.drain.count() > 0 &&
+      std::holds_alternative<bridge::Attributes>(route.when_disabled)) {
+    return draining_for && *draining_for < route.drain ? Desired::announce_down : Desired::withdraw;
+  }
   return from_action(*action_for(state, route));
 }
 
-std::vector<RouteCommand> commands_for(ServiceState state, const ServiceConfig& service) {
+bool drain_begins(ServiceState from) {
+  return from == ServiceState::up || from == ServiceState::falling ||
+         from == ServiceState::degraded;
+}
+
+namespace {
+
+// The routes' drain ends still ahead, reduced by pick (min or max).
+template <typename Pick>
+std::optional<std::chrono::milliseconds> drain_end(const ServiceConfig& service,
+                                                   std::chrono::milliseconds draining_for,
+                                                   Pick pick) {
+  std::optional<std::chrono::milliseconds> out;
+  for (const auto& r : service.routes) {
+    if (r.drain <= draining_for) continue;
+    auto left = r.drain - draining_for;
+    out = out ? pick(*out, left) : left;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> next_drain_end(const ServiceConfig& service,
+                                                        std::chrono::milliseconds draining_for) {
+  return drain_end(service, draining_for, [](auto a, auto b) { return std::min(a, b); });
+}
+
+std::optional<std::chrono::milliseconds> last_drain_end(const ServiceConfig& service,
+                                                        std::chrono::milliseconds draining_for) {
+  return drain_end(service, draining_for, [](auto a, auto b) { return std::max(a, b); });
+}
+
+std::vector<RouteCommand> commands_for(ServiceState state, const ServiceConfig& service,
+                                       std::optional<std::chrono::milliseconds> draining_for) {
   std::vector<RouteCommand> out;
   for (const auto& r : service.routes) {
     RouteCommand cmd;
     cmd.key = bridge::route_key(r.route);
-    cmd.desired = desired_for(state, r);
+    cmd.desired = desired_for(state, r, draining_for);
     switch (cmd.desired) {
       case Desired::none:
         break;

@@ -56,6 +56,7 @@ struct RouteView {
 struct MaintenanceView {
   std::string reason;
   double since_unix = 0;
+  std::optional<double> drain_until_unix;  // while a drain runs: when its last route withdraws
 };
 
 struct ServiceView {

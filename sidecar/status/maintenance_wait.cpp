@@ -103,6 +103,10 @@ DrainProgress drain_progress(const nlohmann::json& status, const std::vector<std
     if (str(*svc, "state") != "disabled") {
       return {false, "service " + name + " to be disabled (it is " + str(*svc, "state") + ")"};
     }
+    if (const auto* m = object_at(*svc, "maintenance"); m && number_at(*m, "drain_until_unix")) {
+      return {false, "the drain of " + name + " to end (RFC 8326: announced with " +
+                         "when_disabled until its drain_ms is over, then withdrawn)"};
+    }
     if (!acknowledged(*svc)) return {false, "ExaBGP to acknowledge when_disabled for " + name};
   }
   return {true, ""};

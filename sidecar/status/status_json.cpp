@@ -162,6 +162,9 @@ nlohmann::json service_to_json(const ServiceView& svc) {
   if (svc.maintenance) {
     maintenance = {{"reason", svc.maintenance->reason},
                    {"since_unix", round_ms(svc.maintenance->since_unix)}};
+    if (svc.maintenance->drain_until_unix) {
+      maintenance["drain_until_unix"] = round_ms(*svc.maintenance->drain_until_unix);
+    }
   }
   nlohmann::json out = {
       {"name", svc.name},

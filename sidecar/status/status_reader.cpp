@@ -115,7 +115,9 @@ std::string check_service(const json& s, const std::string& at) {
   if (!p.empty()) return p;
   if (const json* m = object_at(s, "maintenance")) {
     p = check_fields(*m, at + ".maintenance",
-                     {{"reason", Type::string}, {"since_unix", Type::number}});
+                     {{"reason", Type::string},
+                      {"since_unix", Type::number},
+                      {"drain_until_unix", Type::number}});
     if (!p.empty()) return p;
   }
   p = check_list(s, at, "checks", [](const json& c, const std::string& cat) {

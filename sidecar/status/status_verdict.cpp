@@ -207,7 +207,12 @@ void judge_service(const json& s, double now_unix, VerdictFindings& f) {
   } else if (state == "disabled") {
     const json* m = object_at(s, "maintenance");
     std::string reason = m ? shown(*m, "reason") : "";
-    f.raise(Verdict::warning, name + " in maintenance" + (reason.empty() ? "" : ": " + reason));
+    std::string drain;
+    if (auto until = m ? number_at(*m, "drain_until_unix") : std::nullopt) {
+      drain = " (draining: withdrawn in " + text::ago(*until - now_unix) + ")";
+    }
+    f.raise(Verdict::warning,
+            name + " in maintenance" + (reason.empty() ? "" : ": " + reason) + drain);
   } else if (state == "rising" || state == "falling" || state == "init") {
     f.raise(Verdict::warning, name + " " + state + why);
   } else {

@@ -72,7 +72,8 @@ sidecar::StatusSnapshot snapshot_from(Input& in) {
     v.policy = in.text();
     v.rise = in.byte();
     v.fall = in.byte();
-    if (in.byte() & 1) v.maintenance = sidecar::MaintenanceView{in.text(), in.number()};
+    if (in.byte() & 1)
+      v.maintenance = sidecar::MaintenanceView{in.text(), in.number(), std::nullopt};
     for (int c = in.byte() % 3; c > 0; --c) {
       sidecar::CheckView ch;
       ch.name = in.text();

@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   {
     auto s = healthy();  // maintenance
     s.services[0].state = ServiceState::disabled;
-    s.services[0].maintenance = sidecar::MaintenanceView{"apt upgrade", 1795339590.0};
+    s.services[0].maintenance = sidecar::MaintenanceView{"apt upgrade", 1795339590.0, std::nullopt};
     for (auto& r : s.services[0].routes) r.desired = Desired::withdraw;
     ok &= write(dir, "disabled", s);
   }
@@ -122,7 +122,8 @@ int main(int argc, char** argv) {
   {
     auto s = healthy();
     s.services[0].state = ServiceState::disabled;
-    s.services[0].maintenance = sidecar::MaintenanceView{"bind upgrade", 1795339590.0};
+    s.services[0].maintenance =
+        sidecar::MaintenanceView{"bind upgrade", 1795339590.0, std::nullopt};
     for (auto& r : s.services[0].routes) r.desired = Desired::withdraw;
     s.fleet.state = sidecar::FleetState::ok;
     s.fleet.node = "node-1";

@@ -51,7 +51,7 @@ TEST_CASE("presence: this node's services as the others read them") {
   init.name = "auth";
   auto maint = service_view(sidecar::ServiceState::disabled, sidecar::Desired::withdraw);
   maint.name = "other";
-  maint.maintenance = sidecar::MaintenanceView{"bind upgrade", kNow - 60};
+  maint.maintenance = sidecar::MaintenanceView{"bind upgrade", kNow - 60, std::nullopt};
   auto p = presence_of("node-1", "0.1.0", {down, init, maint}, kNow);
   CHECK(p.node == "node-1");
   CHECK(p.version == "0.1.0");

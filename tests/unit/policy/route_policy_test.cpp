@@ -83,3 +83,69 @@ TEST_CASE("commands per state") {
     }
   }
 }
+
+namespace {
+
+// A route drained (RFC 8326) for 3 s, one for 1 s, and one without a drain.
+sidecar::ServiceConfig drained_service() {
+  sidecar::ServiceConfig s = fixtures::service("resolver");
+  sidecar::RouteConfig slow = fixtures::route("192.0.2.53/32");
+  slow.attributes.med = 100;
+  slow.when_disabled = sidecar::drain_attributes(slow.attributes);
+  slow.drain = std::chrono::milliseconds(3000);
+  sidecar::RouteConfig quick = slow;
+  quick.route.prefix = *bridge::parse_prefix("198.51.100.53/32");
+  quick.drain = std::chrono::milliseconds(1000);
+  sidecar::RouteConfig plain = fixtures::route("203.0.113.53/32");
+  s.routes = {slow, quick, plain};
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a drain announces with when_disabled for drain_ms, then withdraws") {
+  using std::chrono::milliseconds;
+  auto s = drained_service();
+  const auto& slow = s.routes[0];
+  // Drain running: announced with the drain's attributes until its drain_ms is over.
+  CHECK(sidecar::desired_for(ServiceState::disabled, slow, milliseconds(0)) ==
+        Desired::announce_down);
+  CHECK(sidecar::desired_for(ServiceState::disabled, slow, milliseconds(2999)) ==
+        Desired::announce_down);
+  CHECK(sidecar::desired_for(ServiceState::disabled, slow, milliseconds(3000)) ==
+        Desired::withdraw);
+  // No drain began (the route was not announced as maintenance began): withdrawn at once.
+  CHECK(sidecar::desired_for(ServiceState::disabled, slow) == Desired::withdraw);
+  // The drain is maintenance's only: the other states are as without it.
+  CHECK(sidecar::desired_for(ServiceState::down, slow, milliseconds(0)) == Desired::withdraw);
+  CHECK(sidecar::desired_for(ServiceState::rising, slow, milliseconds(0)) == Desired::withdraw);
+  CHECK(sidecar::desired_for(ServiceState::up, slow, milliseconds(0)) == Desired::announce);
+
+  auto cmds = sidecar::commands_for(ServiceState::disabled, s, milliseconds(1500));
+  REQUIRE(cmds.size() == 3);
+  CHECK(cmds[0].line == "announce route 192.0.2.53/32 next-hop self med 1100 community [65535:0]");
+  CHECK(cmds[1].line == "withdraw route 198.51.100.53/32 next-hop self");
+  CHECK(cmds[2].desired == Desired::withdraw);
+}
+
+TEST_CASE("a drain begins only from a state whose routes were announced") {
+  CHECK(sidecar::drain_begins(ServiceState::up));
+  CHECK(sidecar::drain_begins(ServiceState::falling));
+  CHECK(sidecar::drain_begins(ServiceState::degraded));
+  CHECK_FALSE(sidecar::drain_begins(ServiceState::down));
+  CHECK_FALSE(sidecar::drain_begins(ServiceState::rising));
+  CHECK_FALSE(sidecar::drain_begins(ServiceState::init));
+  CHECK_FALSE(sidecar::drain_begins(ServiceState::disabled));
+}
+
+TEST_CASE("the drain's next and last ends") {
+  using std::chrono::milliseconds;
+  auto s = drained_service();
+  CHECK(sidecar::next_drain_end(s, milliseconds(0)) == milliseconds(1000));
+  CHECK(sidecar::last_drain_end(s, milliseconds(0)) == milliseconds(3000));
+  CHECK(sidecar::next_drain_end(s, milliseconds(1000)) == milliseconds(2000));
+  CHECK(sidecar::last_drain_end(s, milliseconds(2500)) == milliseconds(500));
+  CHECK_FALSE(sidecar::next_drain_end(s, milliseconds(3000)));
+  CHECK_FALSE(sidecar::last_drain_end(s, milliseconds(9000)));
+  CHECK_FALSE(sidecar::next_drain_end(fixtures::service("none"), milliseconds(0)));
+}

@@ -162,7 +162,7 @@ TEST_CASE("service view: the reader key ignores what changes every round") {
     CHECK(sidecar::reader_key(v) != key);
   }
   SECTION("maintenance, and its reason, change it") {
-    v.maintenance = sidecar::MaintenanceView{"upgrade", 10.2};
+    v.maintenance = sidecar::MaintenanceView{"upgrade", 10.2, std::nullopt};
     auto in_maintenance = sidecar::reader_key(v);
     CHECK(in_maintenance != key);
     v.maintenance->reason = "other reason";

@@ -128,7 +128,7 @@ TEST_CASE("fleet unreachable: WARNING naming the fleet and since when") {
 TEST_CASE("verification failed: CRITICAL naming the check, the reason and the held slot") {
   auto s = snapshot();
   s.services[0].state = sidecar::ServiceState::disabled;
-  s.services[0].maintenance = sidecar::MaintenanceView{"bind upgrade", kNow - 300};
+  s.services[0].maintenance = sidecar::MaintenanceView{"bind upgrade", kNow - 300, std::nullopt};
   s.fleet = fleet_ok();
   s.fleet.slot = sidecar::FleetSlotView{"node-1", "bind upgrade", kNow - 300};
   s.fleet.verify =

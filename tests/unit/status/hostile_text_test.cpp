@@ -26,7 +26,7 @@ sidecar::StatusSnapshot hostile_snapshot() {
   sidecar::ServiceView v;
   v.name = kBad;
   v.policy = kBad;
-  v.maintenance = sidecar::MaintenanceView{kBad, 2};
+  v.maintenance = sidecar::MaintenanceView{kBad, 2, std::nullopt};
   sidecar::CheckView c;
   c.name = kBad;
   c.type = "dns";

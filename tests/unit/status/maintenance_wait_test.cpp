@@ -106,3 +106,19 @@ TEST_CASE("drain: only a live daemon with a fresh, not-future heartbeat is belie
   // And the believable case is drained.
   CHECK(drain_progress(drained, {"resolver"}, at()).done);
 }
+
+TEST_CASE("drain: a running RFC 8326 drain is waited out, then the withdraw") {
+  auto s = status("disabled", true);
+  s["services"][0]["maintenance"] = {
+      {"reason", "upgrade"}, {"since_unix", 99.5}, {"drain_until_unix", 103.0}};
+  auto p = sidecar::drain_progress(s, {"resolver"}, at());
+  CHECK_FALSE(p.done);
+  CHECK(p.waiting_for ==
+        "the drain of resolver to end (RFC 8326: announced with when_disabled until its drain_ms "
+        "is over, then withdrawn)");
+  s["services"][0]["maintenance"].erase("drain_until_unix");
+  CHECK(sidecar::drain_progress(s, {"resolver"}, at()).done);
+  // A drain_until_unix that is not a number: not a status file of ours, never drained.
+  s["services"][0]["maintenance"]["drain_until_unix"] = "soon";
+  CHECK_FALSE(sidecar::drain_progress(s, {"resolver"}, at()).done);
+}
