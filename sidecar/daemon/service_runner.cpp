@@ -208,7 +208,7 @@ void ServiceRunner::decide(const ServiceConfig& cfg, const std::vector<probes::C
   // The kernel's stall evidence as the round ends: a timeout while the socket is not drained is
   // hard evidence (check_policy.hpp), confirmed at confirm_interval.
   auto verdict = judge_round(cfg.policy, cfg.checks, rs, watches_.stalled());
-  last_hard_ = verdict.hard && !maintenance;
+  last_hard_ = (verdict.hard || verdict.hard_degrade) && !maintenance;
   last_nothing_listens_ = verdict.nothing_listens && !maintenance;
   Observation obs;
   obs.healthy = verdict.healthy;

@@ -68,7 +68,7 @@ class ServiceRunner : public std::enable_shared_from_this<ServiceRunner> {
   Clock::time_point round_at_;
   std::shared_ptr<Round> round_;  // the round in flight (null between rounds)
   Clock::time_point round_started_;
-  bool last_hard_ = false;  // the last round failed with hard evidence only (check_policy)
+  bool last_hard_ = false;  // the last round failed (or degraded) with hard evidence only
   bool last_nothing_listens_ = false;  // ... with connection_refused only: the floor never holds
   CheckWatches watches_;
   SentRoutes sent_;         // route key -> last line handed to the bridge

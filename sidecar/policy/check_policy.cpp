@@ -31,6 +31,10 @@ bool hard_evidence(const probes::CheckResult& r, bool stalled) {
   }
 }
 
+bool degrade_evidence(const probes::CheckResult& r) {
+  return !r.ok && r.reason == probes::Reason::servfail;
+}
+
 RoundVerdict judge_round(const Policy& policy, const std::vector<CheckConfig>& checks,
                          const std::vector<probes::CheckResult>& results,
                          const std::vector<bool>& stalled) {
@@ -63,7 +67,11 @@ RoundVerdict judge_round(const Policy& policy, const std::vector<CheckConfig>& c
   }
   v.degraded = std::any_of(degrade_results.begin(), degrade_results.end(),
                            [](const auto& r) { return !r.ok; });
-  if (v.degraded) v.reason = failing_summary(degrade_checks, degrade_results);
+  if (v.degraded) {
+    v.reason = failing_summary(degrade_checks, degrade_results);
+    v.hard_degrade = std::all_of(degrade_results.begin(), degrade_results.end(),
+                                 [](const auto& r) { return r.ok || degrade_evidence(r); });
+  }
   return v;
 }
 

@@ -24,6 +24,9 @@ struct RoundVerdict {
   // client can be served from this node. Narrower than `hard`: the fleet floor holds a route for
   // any other cause (a hung or refusing resolver may be a shared mistake; a dead one is not).
   bool nothing_listens = false;
+  // Healthy but degraded, and every failing degrade check failed with degrade evidence
+  // (degrade_evidence below): confirmed at confirm_interval like a hard failure (schedule.hpp).
+  bool hard_degrade = false;
 };
 // `stalled[i]`: when check i's round started, the kernel said the resolver's listening UDP socket
 // held client queries it had not read for checks[].stall_ms (probes/queue_policy.hpp). Missing
@@ -41,6 +44,11 @@ RoundVerdict judge_round(const Policy& policy, const std::vector<CheckConfig>& c
 //   queries waited there; dropped packets never reach that queue, and a slow resolver (slow
 //   upstream, busy) still drains it.
 bool hard_evidence(const probes::CheckResult& result, bool stalled);
+// The degrade counterpart: SERVFAIL, the resolver's own answer that it could not recurse. A lost
+// packet yields no answer (timeout) and a slow upstream a late one (`slow`); a resolver that
+// answers our probe SERVFAIL answers its clients the same for as long, so confirming it at
+// confirm_interval spares them up to (fall - 1) x fast_interval of failures.
+bool degrade_evidence(const probes::CheckResult& result);
 
 std::string policy_to_string(const Policy& policy);  // "all" | "any" | "quorum 2"
 // "local-zone: connection_refused (nothing listens...), control: exit_status" for the failing

@@ -7,6 +7,8 @@
 // REFUSED, or a timeout while the kernel shows the resolver's socket not drained). Soft failures
 // (a plain timeout: loss, a slow or busy resolver) keep fast_interval_ms, so random packet loss
 // is judged exactly as before; only evidence that loss cannot produce is confirmed faster.
+// The same holds toward DEGRADED: UP counting degraded rounds confirms at confirm_interval_ms
+// when the degrade checks failed with SERVFAIL only (check_policy.hpp's degrade_evidence).
 #include <chrono>
 #include <string_view>
 
@@ -20,7 +22,8 @@ struct Periods {
   std::chrono::milliseconds confirm{20};
 };
 
-// `hard_failure`: the round just judged failed with hard evidence only (RoundVerdict::hard).
+// `hard_failure`: the round just judged failed with hard evidence only (RoundVerdict::hard), or
+// degraded with degrade evidence only (RoundVerdict::hard_degrade).
 std::chrono::milliseconds next_period(const Machine& machine, bool hard_failure,
                                       const Periods& periods);
 

@@ -75,11 +75,43 @@ TEST_CASE("schedule: every state not counting toward DOWN ignores the hard flag"
     CHECK(next_period(in(ServiceState::init), hard, kDefaults) == 200ms);
     CHECK(next_period(in(ServiceState::rising), hard, kDefaults) == 200ms);
     CHECK(next_period(in(ServiceState::up), hard, kDefaults) == 1000ms);
-    CHECK(next_period(in(ServiceState::up, 0, 1), hard, kDefaults) == 200ms);
     // DOWN already withdrew: nothing to confirm, a dead resolver is probed once per interval.
     CHECK(next_period(in(ServiceState::down, 5), hard, kDefaults) == 1000ms);
     CHECK(next_period(in(ServiceState::disabled), hard, kDefaults) == 1000ms);
   }
+}
+
+TEST_CASE("schedule: UP counting degraded rounds confirms a hard degrade (SERVFAIL)") {
+  CHECK(next_period(in(ServiceState::up, 0, 1), true, kDefaults) == 20ms);
+  CHECK(next_period(in(ServiceState::up, 0, 2), true, kDefaults) == 20ms);
+  CHECK(next_period(in(ServiceState::up, 0, 1), false, kDefaults) == 200ms);
+  CHECK(next_period(in(ServiceState::up, 0, 1), true, Periods{1000ms, 200ms, 200ms}) == 200ms);
+}
+
+TEST_CASE("verdict: a degrade is hard only when every failing degrade check answered SERVFAIL") {
+  auto cs = checks(3, true);
+  cs[1].on_failure = sidecar::CheckConfig::OnFailure::degrade;
+  sidecar::Policy all;
+  auto judge = [&](Reason a, Reason b) {
+    return sidecar::judge_round(all, cs, {result(Reason::ok), result(a), result(b)});
+  };
+  auto v = judge(Reason::servfail, Reason::servfail);
+  CHECK(v.healthy);
+  CHECK(v.degraded);
+  CHECK(v.hard_degrade);
+  CHECK_FALSE(judge(Reason::servfail, Reason::timeout).hard_degrade);
+  CHECK_FALSE(judge(Reason::slow, Reason::servfail).hard_degrade);
+  CHECK_FALSE(judge(Reason::wrong_answer, Reason::wrong_answer).hard_degrade);
+  CHECK_FALSE(judge(Reason::refused, Reason::refused).hard_degrade);
+  // One degrade check passing, the other SERVFAIL: still hard.
+  auto one = sidecar::judge_round(
+      all, cs, {result(Reason::ok), result(Reason::ok), result(Reason::servfail)});
+  CHECK(one.hard_degrade);
+  // Not degraded at all (a down check failed): never a hard degrade.
+  auto down = sidecar::judge_round(
+      all, cs, {result(Reason::servfail), result(Reason::servfail), result(Reason::ok)});
+  CHECK_FALSE(down.healthy);
+  CHECK_FALSE(down.hard_degrade);
 }
 
 TEST_CASE("schedule: confirm equal to fast (or above it) is the old schedule") {
