@@ -26,6 +26,25 @@ fleet's etcd runs on machines of its own that every node reaches through the net
 node's sidecar gets a `fleet` block (labkit/lab_fleet.py: max_unavailable 1, lease TTL 3 s).
 kinds= chooses each node's resolver (e.g. {1: "bind", 2: "bind"}: the 2024 pair).
 
+With ipv6=True (opt-in; off, nothing above changes) the plane carries the IPv6 anycast prefix
+2001:db8:53::53/128 to the same nodes beside 192.0.2.53/32: 2001:db8::/32 addresses on every veth
+(client 2001:db8:100::10/64 behind the router's ::1, node k 2001:db8:0:k::2/64 facing the
+router's 2001:db8:0:k::1; no DAD, no default route), 2001:db8:53::53/128 on each node's lo, both
+resolvers listening on it too, IPv6 forwarding and L4 multipath hashing in the router.
+How BGP carries it: over the SAME IPv4 session (multiprotocol BGP, RFC 4760): ExaBGP 4.2's
+neighbor already has `family { ipv4 unicast; ipv6 unicast; }`, the router gets an ipv6 channel
+(BIRD) / address-family (FRR) on that session, and the sidecar announces the IPv6 prefix with an
+explicit next hop, the node's own IPv6 address (2001:db8:0:k::2). Why not a second, IPv6 session:
+one session per node keeps one hold timer, one ExaBGP neighbor and one set of faults (a frozen
+ExaBGP drops both families at once, as a real node would), and the router resolves the next hop
+on the veth both sessions would share anyway. `self` is not usable for the IPv6 route on an IPv4
+session (it would be the IPv4 session address; sidecar/config/config_routes.cpp refuses it), hence
+the explicit next hop. The sidecar keeps ONE service with two routes: its checks probe the IPv4
+anycast address as before, plus a `down` local-zone check over IPv6 (local-zone-v6, the resolver's
+IPv6 listener): a resolver that stops answering on either family withdraws both routes. The
+router's IPv6 FIB: fib_nexthops(PREFIX6) (kernel_nexthops reads `ip -6 route` for a v6 prefix);
+DataPlane.wait_fib(want, prefix=PREFIX6); the client's load: dp.load(..., server=ANYCAST6).
+
 Namespace names carry a per-run prefix (acsdp<pid><random>-), so parallel runs never meet.
 DataPlane is a context manager: leaving it (or the interpreter, through atexit) stops every
 process by pid and then deletes every namespace, even when bringing it up failed half-way.
@@ -58,6 +77,15 @@ ANYCAST = "192.0.2.53"
 PREFIX = ANYCAST + "/32"
 CLIENT_ADDR = "198.51.100.10"
 CLIENT_GW = "198.51.100.1"
+# ipv6=True (opt-in): the IPv6 side, documentation addresses only (2001:db8::/32). The anycast
+# address in a /48 of its own; the client's /64; node k's veth /64 is 2001:db8:0:k::/64 (the
+# router ::1, the node ::2).
+ANYCAST6 = "2001:db8:53::53"
+PREFIX6 = ANYCAST6 + "/128"
+ANYCAST6_NET = "2001:db8:53::/48"
+CLIENT6_ADDR = "2001:db8:100::10"
+CLIENT6_GW = "2001:db8:100::1"
+CLIENT6_NET = "2001:db8:100::/64"
 ROUTER_ASN = 65000
 NODE_ASN = 65001
 AUTH_PORT = 5300
@@ -155,9 +183,10 @@ class NsUnbound(Unbound):
     """Unbound on the anycast address inside a node namespace, open to the clients' network."""
 
     def __init__(self, ns: str, *args, node_name: str = "", tuning: Sequence[str] = (),
-                 **kwargs):
+                 addr6: Optional[str] = None, **kwargs):
         self.ns = ns
         self.node_name = node_name
+        self.addr6 = addr6  # ipv6=True: also listening on the IPv6 anycast address
         self.tuning = list(tuning)  # server: lines replacing labkit's (same option) or added
         kwargs.setdefault("control", True)  # unbound-control: the resolver-refusing-reload fault
         super().__init__(*args, **kwargs)
@@ -170,6 +199,11 @@ class NsUnbound(Unbound):
             + ("refuse" if self.refuse else "allow") + "\n  access-control: 198.51.100.0/24 "
             + ("refuse" if self.refuse else "allow") + "\n  access-control: ::1/128")
         lines = [f"  local-data: '{WHOAMI_LOCAL} 60 IN TXT \"{self.node_name}\"'"]
+        if self.addr6:
+            text = text.replace("  do-ip6: no", "  do-ip6: yes")
+            acl = "refuse" if self.refuse else "allow"
+            lines += [f"  interface: {self.addr6}@{self.port}",
+                      f"  access-control: 2001:db8::/32 {acl}"]
         for line in self.tuning:
             option = line.split(":")[0]
             kept = [x for x in text.splitlines() if x.strip().split(":")[0] != option]
@@ -186,9 +220,11 @@ class NsUnbound(Unbound):
 class NsBind(Bind):
     """BIND inside a node namespace (authoritative with per-node whoami, or the resolver)."""
 
-    def __init__(self, ns: str, *args, node_name: str = "", **kwargs):
+    def __init__(self, ns: str, *args, node_name: str = "", addr6: Optional[str] = None,
+                 **kwargs):
         self.ns = ns
         self.node_name = node_name
+        self.addr6 = addr6  # ipv6=True: the resolver also listens on the IPv6 anycast address
         super().__init__(*args, **kwargs)
         self.proc.argv = _ns_argv(ns, self.proc.argv)
 
@@ -205,7 +241,11 @@ class NsBind(Bind):
             zone.write_text(zone.read_text() + f'whoami  IN TXT "{self.node_name}"\n')
             text = self.config_path.read_text().replace(
                 "allow-recursion { 127.0.0.0/8; ::1; };",
-                "allow-recursion { 127.0.0.0/8; ::1; 192.0.2.0/24; 198.51.100.0/24; };")
+                "allow-recursion { 127.0.0.0/8; ::1; 192.0.2.0/24; 198.51.100.0/24; "
+                + ("2001:db8::/32; " if self.addr6 else "") + "};")
+            if self.addr6:
+                text = text.replace("  listen-on-v6 { none; };",
+                                    f"  listen-on-v6 port {self.port} {{ {self.addr6}; }};")
             self.config_path.write_text(text)
         return self.config_path
 
@@ -220,8 +260,10 @@ class Bird(OwnsProc):
     neighbor_state()/peer_asn() mirror GoBGP's so labkit's ExaBGP can wait for its session."""
 
     def __init__(self, ns: str, workdir: Path, router_id: str,
-                 peers: Sequence[tuple[str, str, int]], hold_time: int = 9, name: str = "bird"):
+                 peers: Sequence[tuple[str, str, int]], hold_time: int = 9, name: str = "bird",
+                 ipv6: bool = False):
         self.ns = ns
+        self.ipv6 = ipv6  # an ipv6 channel on every (IPv4) session, ECMP into the IPv6 FIB
         self.workdir = Path(workdir)
         self.router_id = router_id
         self.peers = list(peers)  # (protocol name, neighbor address, asn)
@@ -239,13 +281,20 @@ class Bird(OwnsProc):
         return f"Bird({self.ns})"
 
     def write_config(self) -> Path:
+        v6 = self.ipv6
         lines = [f"router id {self.router_id};", "protocol device {}",
-                 'protocol direct { ipv4; interface "r-*"; }',
+                 f'protocol direct {{ ipv4; {"ipv6; " if v6 else ""}interface "r-*"; }}',
                  # merge paths: the BGP paths of equal preference go into the FIB as one ECMP route
                  "protocol kernel { ipv4 { export filter { if proto = \"direct1\" then reject; "
-                 "accept; }; }; merge paths on; }",
-                 f"template bgp node {{ local as {ROUTER_ASN}; ipv4 {{ import all; export none; "
-                 f"}}; hold time {self.hold_time}; passive on; "
+                 "accept; }; }; merge paths on; }"]
+        if v6:
+            # The IPv6 FIB, the same way (kernel2); the routes come in on the ipv6 channel of
+            # the IPv4 sessions below, their next hop the node's address on the shared veth.
+            lines.append("protocol kernel { ipv6 { export filter { if proto = \"direct1\" then "
+                         "reject; accept; }; }; merge paths on; }")
+        lines += [f"template bgp node {{ local as {ROUTER_ASN}; ipv4 {{ import all; export none; "
+                 f"}}; {'ipv6 { import all; export none; }; ' if v6 else ''}"
+                 f"hold time {self.hold_time}; passive on; "
                  # BIRD's default waits 60-300 s after a session error before it accepts the
                  # peer again: a thawed ExaBGP would stay out for a minute.
                  "error wait time 1, 5; }"]
@@ -282,10 +331,11 @@ class Bird(OwnsProc):
                 return "established" if "Established" in line else line.split()[-1].lower()
         return "unknown"
 
-    def rib_paths(self) -> dict[str, int]:
-        """The paths BIRD holds for the anycast prefix, best or not: {protocol (node name): MED
-        (0 when none)}. A degraded node is here with its worse MED but not in fib_nexthops()."""
-        out = self.birdc("show", "route", "for", PREFIX, "all")
+    def rib_paths(self, prefix: str = PREFIX) -> dict[str, int]:
+        """The paths BIRD holds for the anycast prefix (or PREFIX6), best or not: {protocol (node
+        name): MED (0 when none)}. A degraded node is here with its worse MED but not in
+        fib_nexthops()."""
+        out = self.birdc("show", "route", "for", prefix, "all")
         paths: dict[str, int] = {}
         current = None
         for line in out.stdout.splitlines():
@@ -297,14 +347,16 @@ class Bird(OwnsProc):
                 paths[current] = int(line.split(":", 1)[1])
         return paths
 
-    def fib_nexthops(self) -> set[str]:
-        """The next hops the router's kernel forwards the anycast address to."""
-        return kernel_nexthops(self.ns, PREFIX)
+    def fib_nexthops(self, prefix: str = PREFIX) -> set[str]:
+        """The next hops the router's kernel forwards the anycast address (or PREFIX6) to."""
+        return kernel_nexthops(self.ns, prefix)
 
 
 def kernel_nexthops(ns: str, prefix: str) -> set[str]:
-    """The next hops namespace ns's kernel forwards prefix to (one, or an ECMP route's)."""
-    out = run(["ip", "-n", ns, "-j", "route", "show", prefix], timeout=10)
+    """The next hops namespace ns's kernel forwards prefix to (one, or an ECMP route's); an IPv6
+    prefix is read from `ip -6 route`."""
+    family = ["-6"] if ":" in prefix else []
+    out = run(["ip", *family, "-n", ns, "-j", "route", "show", prefix], timeout=10)
     hops: set[str] = set()
     for r in json.loads(out.stdout or "[]"):
         if r.get("gateway"):
@@ -367,21 +419,27 @@ class NsExaBGP(ExaBGP):
 
 # --- the lab ----------------------------------------------------------------------------------
 class Node:
-    def __init__(self, k: int, kind: str, ns: str, workdir: Path, slow_upstream: bool = False):
+    def __init__(self, k: int, kind: str, ns: str, workdir: Path, slow_upstream: bool = False,
+                 ipv6: bool = False):
         self.k, self.kind, self.ns, self.workdir = k, kind, ns, workdir
         self.name = f"node{k}"
         self.router_side = f"203.0.113.{4 * (k - 1) + 1}"
         self.addr = f"203.0.113.{4 * (k - 1) + 2}"
+        # ipv6=True: the veth's IPv6 /64; addr6 is the IPv6 route's next hop.
+        self.ipv6 = ipv6
+        self.router_side6 = f"2001:db8:0:{k}::1"
+        self.addr6 = f"2001:db8:0:{k}::2"
+        addr6 = ANYCAST6 if ipv6 else None
         self.auth = NsBind(ns, workdir, role="authoritative", port=AUTH_PORT,
                            node_name=self.name)
         self.relay = SlowUpstream(ns, workdir) if slow_upstream else None
         upstream = RELAY_PORT if slow_upstream else AUTH_PORT
         if kind == "bind":
             self.resolver = NsBind(ns, workdir, role="resolver", addr=ANYCAST, port=53,
-                                   upstream_port=upstream, node_name=self.name)
+                                   upstream_port=upstream, node_name=self.name, addr6=addr6)
         else:
             self.resolver = NsUnbound(ns, workdir, addr=ANYCAST, port=53, stub_port=upstream,
-                                      node_name=self.name,
+                                      node_name=self.name, addr6=addr6,
                                       tuning=SLOW_LAB_UNBOUND if slow_upstream else ())
         self.exabgp: Optional[NsExaBGP] = None
         self.config: Optional[Path] = None
@@ -413,7 +471,7 @@ class DataPlane:
                  child_argv: Optional[Callable[["Node"], list[str]]] = None, nodes: int = 3,
                  log=None, prefix: Optional[str] = None, persistent: bool = False,
                  slow_upstream: bool = False, kinds: Optional[dict] = None,
-                 fleet: bool = False, router: Optional[str] = None):
+                 fleet: bool = False, router: Optional[str] = None, ipv6: bool = False):
         self.workdir = Path(workdir) if workdir else make_workdir("acs-dataplane-")
         self.prefix = prefix or f"acsdp{os.getpid() % 100000}{random.randrange(1000):03d}-"
         # persistent (the lab): no atexit cleanup, the processes outlive this command.
@@ -437,22 +495,25 @@ class DataPlane:
         # fleet=True: more keys for every node's fleet block (e.g. {"min_announcing": 2}).
         self.fleet_extra: dict = {}
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
+        # ipv6=True: the IPv6 anycast prefix too (the module's docstring); False: IPv4 only.
+        self.ipv6 = ipv6
         self.namespaces: list[str] = []
         self.router_ns = self.prefix + "r"
         self.client_ns = self.prefix + "c"
         kinds = kinds or self.KINDS
         self.nodes = [Node(k, kinds.get(k, "unbound"), self.prefix + f"n{k}",
-                           self._node_dir(k), slow_upstream) for k in range(1, nodes + 1)]
+                           self._node_dir(k), slow_upstream, ipv6)
+                      for k in range(1, nodes + 1)]
         # The router: BIRD 2 or FRR (zebra + bgpd), read through the same methods.
         self.router_kind = router or selected_router()
         peers = [(n.name, n.addr, NODE_ASN) for n in self.nodes]
         if self.router_kind == "frr":
             from .frr import Frr
             self.router = Frr(self.router_ns, self.workdir, "203.0.113.1", ROUTER_ASN, peers,
-                              PREFIX, hold_time=hold_time)
+                              PREFIX, hold_time=hold_time, ipv6=ipv6)
         else:
             self.router = Bird(self.router_ns, self.workdir, "203.0.113.1", peers,
-                               hold_time=hold_time)
+                               hold_time=hold_time, ipv6=ipv6)
         # The fleet (fleet=True): etcd in namespace <prefix>e, a fleet block in every node's
         # configuration.
         self.etcd_ns = self.prefix + "e"
@@ -502,6 +563,8 @@ class DataPlane:
                    "net.ipv4.fib_multipath_hash_policy=1"], timeout=10)
         if out.returncode != 0:
             raise RuntimeError(f"sysctl in {r}: {out.stderr.strip()}")
+        if self.ipv6:
+            self._ipv6_client()
         for n in self.nodes:
             here, there = f"r-n{n.k}", f"n{n.k}-r"
             _ip("link", "add", here, "netns", r, "type", "veth", "peer", "name", there,
@@ -514,6 +577,8 @@ class DataPlane:
             _ip("-n", n.ns, "route", "add", "198.51.100.0/24", "via", n.router_side)
             if self.etcd:
                 _ip("-n", n.ns, "route", "add", ETCD_NET, "via", n.router_side)
+            if self.ipv6:
+                self._ipv6_node(n)
         if self.etcd:
             self._etcd_up()
         self.router.start()
@@ -525,8 +590,32 @@ class DataPlane:
         for n in self.nodes:
             self.start_speaker(n)
         self.wait_fib({n.addr for n in self.nodes}, timeout)
+        if self.ipv6:
+            self.wait_fib(self.all_nexthops6(), timeout, prefix=PREFIX6)
         if self.etcd:
             self.wait_fleet(timeout)
+
+    def _ipv6_client(self) -> None:
+        """ipv6=True: the client's IPv6 /64 on its veth, a route to the anycast /48 only (no
+        default), IPv6 forwarding and L4 multipath hashing in the router. nodad: usable at once."""
+        r, c = self.router_ns, self.client_ns
+        out = run(["ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1",
+                   "net.ipv6.conf.default.forwarding=1",
+                   "net.ipv6.fib_multipath_hash_policy=1"], timeout=10)
+        if out.returncode != 0:
+            raise RuntimeError(f"IPv6 sysctl in {r}: {out.stderr.strip()}")
+        _ip("-n", r, "addr", "add", CLIENT6_GW + "/64", "dev", "r-c", "nodad")
+        _ip("-n", c, "addr", "add", CLIENT6_ADDR + "/64", "dev", "c-r", "nodad")
+        _ip("-n", c, "-6", "route", "add", ANYCAST6_NET, "via", CLIENT6_GW)
+
+    def _ipv6_node(self, n: "Node") -> None:
+        """ipv6=True: node n's veth /64 (the router ::1, the node ::2), the IPv6 anycast address
+        on its lo, the way back to the client's /64 only."""
+        r = self.router_ns
+        _ip("-n", r, "addr", "add", n.router_side6 + "/64", "dev", f"r-n{n.k}", "nodad")
+        _ip("-n", n.ns, "addr", "add", n.addr6 + "/64", "dev", f"n{n.k}-r", "nodad")
+        _ip("-n", n.ns, "addr", "add", PREFIX6, "dev", "lo")
+        _ip("-n", n.ns, "-6", "route", "add", CLIENT6_NET, "via", n.router_side6)
 
     def wait_fleet(self, timeout: float = 30) -> None:
         """Polls until every node's status file shows the whole fleet present and none out. A
@@ -572,12 +661,22 @@ class DataPlane:
                   sc.dns_check(53, server=ANYCAST, name="recursion", qname="www.example.test.",
                                answers=(EXAMPLE_WWW,), on_failure=self.recursion_on_failure,
                                max_rtt_ms=self.recursion_max_rtt_ms)] + self.extra_checks
-        for check in checks[:2]:
+        if self.ipv6:
+            # The resolver's IPv6 listener: down when it stops answering there (both routes go).
+            checks.insert(2, sc.dns_check(53, server=ANYCAST6, name="local-zone-v6",
+                                          on_failure=self.local_on_failure))
+        for check in checks[:3 if self.ipv6 else 2]:
             check.update(self.check_extra)
         route = sc.route(PREFIX, next_hop="self")
+        routes = [route]
+        if self.ipv6:
+            # Over the IPv4 session (multiprotocol): `self` would be the IPv4 session address,
+            # so the node's own IPv6 address on the veth is the next hop.
+            routes.append(sc.route(PREFIX6, next_hop=n.addr6))
         if self.when_degraded is not None:
-            route["when_degraded"] = self.when_degraded
-        svc = sc.service("resolver", checks=checks, routes=[route], **self.schedule)
+            for r in routes:
+                r["when_degraded"] = self.when_degraded
+        svc = sc.service("resolver", checks=checks, routes=routes, **self.schedule)
         extra = ({"fleet": {**fleet_block(self.etcd.endpoints, n.name), **self.fleet_extra}}
                  if self.etcd else {})
         return sc.write_config(n.workdir, [svc], exabgp={"ack": True, "ack_timeout_ms": 2000,
@@ -628,26 +727,35 @@ class DataPlane:
 
     def never_withdrawing_child(self, n: Node) -> None:
         """The negative controls: node n's sidecar replaced by a STAND-IN that announces once and
-        never withdraws (never_withdraws_argv); returns once the router forwards to every node."""
+        never withdraws (never_withdraws_argv; with ipv6=True the IPv6 route too); returns once
+        the router forwards to every node."""
         n.exabgp.stop()
-        self.child_argv = lambda node: never_withdraws_argv(node.workdir)
+        six = (PREFIX6, n.addr6) if self.ipv6 else None
+        self.child_argv = lambda node: never_withdraws_argv(node.workdir, six)
         self.start_speaker(n)
         self.child_argv = None
         self.wait_fib(self.all_nexthops(), 30)
+        if self.ipv6:
+            self.wait_fib(self.all_nexthops6(), 30, prefix=PREFIX6)
 
-    def wait_fib(self, want: set, timeout: float = 60) -> float:
-        """Polls until the router's FIB forwards the anycast address to exactly `want`."""
+    def wait_fib(self, want: set, timeout: float = 60, prefix: str = PREFIX) -> float:
+        """Polls until the router's FIB forwards the anycast address (or prefix, e.g. PREFIX6)
+        to exactly `want`."""
         t0 = time.monotonic()
         try:
-            wait_until(lambda: self.router.fib_nexthops() == want, timeout,
-                       f"router FIB next hops {sorted(want)}", interval=0.1)
+            wait_until(lambda: self.router.fib_nexthops(prefix) == want, timeout,
+                       f"router FIB next hops for {prefix} {sorted(want)}", interval=0.1)
         except TimeoutError as exc:
-            raise TimeoutError(f"{exc}; FIB has {sorted(self.router.fib_nexthops())}; "
+            raise TimeoutError(f"{exc}; FIB has {sorted(self.router.fib_nexthops(prefix))}; "
                                f"router: {self.router.summary()}") from None
         return time.monotonic() - t0
 
     def all_nexthops(self) -> set:
         return {n.addr for n in self.nodes}
+
+    def all_nexthops6(self) -> set:
+        """ipv6=True: the IPv6 next hops of a whole plane (each node's veth address)."""
+        return {n.addr6 for n in self.nodes}
 
     def close(self) -> None:
         """Stops every process by pid, then deletes every namespace (idempotent)."""
@@ -690,15 +798,19 @@ class DataPlane:
                 pass
 
     # --- clients ---
-    def query(self, name: str = WHOAMI, qtype: int = 16) -> Optional[int]:
-        """One query from the client namespace to the anycast address: the rcode or None."""
-        return in_netns(self.client_ns, lambda: dns_query(ANYCAST, 53, name, qtype, 1.0))
+    def query(self, name: str = WHOAMI, qtype: int = 16,
+              server: str = ANYCAST) -> Optional[int]:
+        """One query from the client namespace to the anycast address (or server, e.g.
+        ANYCAST6): the rcode or None."""
+        return in_netns(self.client_ns, lambda: dns_query(server, 53, name, qtype, 1.0))
 
     def load(self, qps: float, seconds: float, interval: float = 1.0,
-             bad_times: bool = True, qname: str = WHOAMI, qtype: int = 16) -> subprocess.Popen:
-        """Starts load.py in the client namespace; read its JSON lines from .stdout."""
+             bad_times: bool = True, qname: str = WHOAMI, qtype: int = 16,
+             server: str = ANYCAST) -> subprocess.Popen:
+        """Starts load.py in the client namespace (to server: ANYCAST, or ANYCAST6 with
+        ipv6=True); read its JSON lines from .stdout."""
         p = subprocess.Popen(_ns_argv(self.client_ns, [sys.executable, str(LOAD_PY),
-                                                       "--server", ANYCAST, "--qps", str(qps),
+                                                       "--server", server, "--qps", str(qps),
                                                        "--seconds", str(seconds),
                                                        "--interval", str(interval),
                                                        "--qname", qname, "--qtype", str(qtype)]
@@ -727,12 +839,16 @@ def end_load(p: subprocess.Popen, timeout: float = 30) -> tuple[list[dict], dict
     return read_load(p, timeout)
 
 
-def never_withdraws_argv(workdir: Path) -> list[str]:
+def never_withdraws_argv(workdir: Path,
+                         ipv6: Optional[tuple[str, str]] = None) -> list[str]:
     """A STAND-IN for a broken health checker (the negative control): it announces the anycast
-    route once and never withdraws it, whatever the resolver does."""
+    route once and never withdraws it, whatever the resolver does. ipv6=(prefix, next hop): that
+    route too."""
     script = Path(workdir) / "never_withdraws.py"
+    six = (f"print('announce route {ipv6[0]} next-hop {ipv6[1]}', flush=True)\n"
+           if ipv6 else "")
     script.write_text("import sys, time\n"
-                      f"print('announce route {PREFIX} next-hop self', flush=True)\n"
+                      f"print('announce route {PREFIX} next-hop self', flush=True)\n" + six +
                       "for _ in sys.stdin:\n    pass\n"
                       "while True:\n    time.sleep(3600)\n")
     return [sys.executable, str(script)]
@@ -849,7 +965,10 @@ def fix_fault(dp: DataPlane, what: str, n: Node, timeout: float = 60) -> float:
     elif what == "sidecar-killed":
         if not n.exabgp.running():
             dp.start_speaker(n)
-    return dp.wait_fib(dp.all_nexthops(), timeout)
+    waited = dp.wait_fib(dp.all_nexthops(), timeout)
+    if dp.ipv6:  # ipv6=True: healed is both families' FIBs holding every node again
+        waited += dp.wait_fib(dp.all_nexthops6(), timeout, prefix=PREFIX6)
+    return waited
 
 
 def fault_bound_s(what: str, interval_ms: int, fast_interval_ms: int, timeout_ms: int,
@@ -895,12 +1014,13 @@ def impact(summary: dict, t_fault: float, bound_s: float) -> dict:
 
 def run_fault(dp: DataPlane, what: str, qps: float, bound_s: float, lead_s: float = 2.0,
               tail_s: float = 3.0, node: Optional[int] = None,
-              interval: float = 1.0) -> tuple[dict, dict]:
+              interval: float = 1.0, server: str = ANYCAST) -> tuple[dict, dict]:
     """A load of lead_s + bound_s + tail_s seconds with the fault injected at lead_s; the fault
     stays in (the caller fixes it). Returns (impact, summary); summary["rows"] holds load.py's
-    records, one per `interval` of send time."""
+    records, one per `interval` of send time. server: the load's target (ANYCAST6 with
+    ipv6=True: the IPv6 clients')."""
     n = dp.nodes[(node or default_node(what)) - 1]
-    p = dp.load(qps, lead_s + bound_s + tail_s, interval=interval)
+    p = dp.load(qps, lead_s + bound_s + tail_s, interval=interval, server=server)
     start = read_load_start(p)
     while time.monotonic() < start + lead_s:
         time.sleep(0.005)
@@ -912,16 +1032,17 @@ def run_fault(dp: DataPlane, what: str, qps: float, bound_s: float, lead_s: floa
 
 
 def dnsperf_fault(dp: DataPlane, what: str, qps: float, bound_s: float, lead_s: float = 2.0,
-                  tail_s: float = 3.0, clients: int = 64) -> dict:
+                  tail_s: float = 3.0, clients: int = 64, server: str = ANYCAST) -> dict:
     """run_fault with DNS-OARC's dnsperf as the client (`clients` sockets, so the router's ECMP
-    spreads them; -t 1: a query unanswered after 1 s is lost, as load.py counts). Returns
-    {"sent", "completed", "lost", "noerror", "bad"}: bad = lost + answered with another rcode."""
+    spreads them; -t 1: a query unanswered after 1 s is lost, as load.py counts; server: its -s,
+    ANYCAST6 with ipv6=True). Returns {"sent", "completed", "lost", "noerror", "bad"}: bad = lost
+    + answered with another rcode."""
     n = dp.nodes[default_node(what) - 1]
     queries = dp.workdir / "dnsperf-queries.txt"
     queries.write_text(f"{WHOAMI} TXT\n")
     seconds = lead_s + bound_s + tail_s
     p = subprocess.Popen(_ns_argv(dp.client_ns, [
-        "dnsperf", "-s", ANYCAST, "-d", str(queries), "-l", f"{seconds:g}", "-Q", f"{qps:g}",
+        "dnsperf", "-s", server, "-d", str(queries), "-l", f"{seconds:g}", "-Q", f"{qps:g}",
         "-c", str(clients), "-t", "1", "-q", "2000"]), stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True)
     dp._extra.append(p)

@@ -6,6 +6,11 @@ read either router the same way: rib_paths() from bgpd (vtysh), fib_nexthops() f
 The daemons run as the frr user (FRR refuses root unless root is in the frrvty group), so their
 folder is handed to frr; vtysh talks to them through their vty sockets there (--vty_socket),
 never the system's /run/frr.
+
+ipv6=True (DataPlane(ipv6=True)): the ipv6 unicast address-family activated on the same IPv4
+sessions with maximum-paths too, so the nodes' IPv6 routes (their next hop the node's IPv6
+address on the veth) go into the kernel's IPv6 FIB as one ECMP route;
+rib_paths(prefix)/fib_nexthops(prefix) read either family.
 """
 from __future__ import annotations
 
@@ -41,8 +46,9 @@ class Frr:
 
     def __init__(self, ns: str, workdir: Path, router_id: str, asn: int,
                  peers: Sequence[tuple[str, str, int]], prefix: str, hold_time: int = 9,
-                 name: str = "frr"):
+                 name: str = "frr", ipv6: bool = False):
         self.ns = ns
+        self.ipv6 = ipv6
         self.prefix = prefix  # the anycast prefix rib_paths() and fib_nexthops() look at
         self.workdir = Path(workdir)
         self.router_id = router_id
@@ -87,6 +93,9 @@ class Frr:
         lines += [" address-family ipv4 unicast", "  neighbor nodes activate",
                   # every node's path of equal preference into the FIB as one ECMP route
                   "  maximum-paths 16", " exit-address-family"]
+        if self.ipv6:
+            lines += [" address-family ipv6 unicast", "  neighbor nodes activate",
+                      "  maximum-paths 16", " exit-address-family"]
         (self.dir / "bgpd.conf").write_text("\n".join(lines) + "\n")
         shutil.chown(self.dir, "frr", "frr")
         for f in self.dir.iterdir():
@@ -142,9 +151,12 @@ class Frr:
             return "unknown"
         return state.lower()
 
-    def rib_paths(self) -> dict[str, int]:
-        """The paths bgpd holds for the prefix, best or not: {node name: MED (0 when none)}."""
-        out = self.vtysh(f"show bgp ipv4 unicast {self.prefix} json")
+    def rib_paths(self, prefix: Optional[str] = None) -> dict[str, int]:
+        """The paths bgpd holds for the prefix (default: the anycast one; an IPv6 prefix is
+        looked up in ipv6 unicast), best or not: {node name: MED (0 when none)}."""
+        prefix = prefix or self.prefix
+        family = "ipv6" if ":" in prefix else "ipv4"
+        out = self.vtysh(f"show bgp {family} unicast {prefix} json")
         try:
             paths = json.loads(out.stdout).get("paths", [])
         except ValueError:
@@ -157,7 +169,7 @@ class Frr:
                 found[names[peer]] = int(p.get("metric", 0))
         return found
 
-    def fib_nexthops(self) -> set[str]:
-        """The next hops the router's kernel forwards the anycast address to (zebra put them
-        there)."""
-        return kernel_nexthops(self.ns, self.prefix)
+    def fib_nexthops(self, prefix: Optional[str] = None) -> set[str]:
+        """The next hops the router's kernel forwards the anycast address (or prefix) to (zebra
+        put them there)."""
+        return kernel_nexthops(self.ns, prefix or self.prefix)

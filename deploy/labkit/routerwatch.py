@@ -10,6 +10,8 @@ more than the 10 ms between polls on a loaded 2-core machine):
   prefix's route has the node as a gateway, alone or among its ECMP next hops;
 - and, between polls, every change of the prefix the kernel announces (netlink route group):
   queued for the watcher, so a hole shorter than a late poll's gap is still counted.
+An IPv6 prefix (DataPlane(ipv6=True)'s PREFIX6) is watched the same way: BIRD's answer for it,
+the kernel's IPv6 table, its IPv6 route group.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from typing import Optional
 
 _NLMSG_ERROR, _NLMSG_DONE, _RTM_NEWROUTE, _RTM_DELROUTE, _RTM_GETROUTE = 2, 3, 24, 25, 26
 _RTMGRP_IPV4_ROUTE = 0x40
+_RTMGRP_IPV6_ROUTE = 0x400
 _NLM_F_REQUEST, _NLM_F_DUMP = 0x1, 0x300
 _RTA_DST, _RTA_GATEWAY, _RTA_MULTIPATH = 1, 5, 9
 
@@ -60,6 +63,17 @@ class BirdSocket:
         self.sock.close()
 
 
+def _family(net) -> int:
+    return socket.AF_INET6 if net.version == 6 else socket.AF_INET
+
+
+def _addr(net, value: bytes) -> str:
+    """An address attribute of the prefix's family, as ipaddress writes it."""
+    if net.version == 6:
+        return str(ipaddress.IPv6Address(value[:16]))
+    return socket.inet_ntoa(value[:4])
+
+
 def _attrs(data: bytes, pos: int, end: int):
     while pos + 4 <= end:
         length, kind = struct.unpack_from("=HH", data, pos)
@@ -86,7 +100,7 @@ class KernelRoutes:
         net = ipaddress.ip_network(prefix)
         self.seq += 1
         req = struct.pack("=LHHLL", 16 + 12, _RTM_GETROUTE, _NLM_F_REQUEST | _NLM_F_DUMP,
-                          self.seq, 0) + struct.pack("=BBBBBBBBI", socket.AF_INET, 0, 0, 0, 0,
+                          self.seq, 0) + struct.pack("=BBBBBBBBI", _family(net), 0, 0, 0, 0,
                                                       0, 0, 0, 0)
         self.sock.send(req)
         hops: set[str] = set()
@@ -108,14 +122,14 @@ class KernelRoutes:
 
     @staticmethod
     def _route_gateways(msg: bytes, net) -> set[str]:
-        if len(msg) < 12 or msg[1] != net.prefixlen:
+        if len(msg) < 12 or msg[0] != _family(net) or msg[1] != net.prefixlen:
             return set()
         dst, hops = None, set()
         for kind, value in _attrs(msg, 12, len(msg)):
             if kind == _RTA_DST:
-                dst = socket.inet_ntoa(value[:4])
+                dst = _addr(net, value)
             elif kind == _RTA_GATEWAY:
-                hops.add(socket.inet_ntoa(value[:4]))
+                hops.add(_addr(net, value))
             elif kind == _RTA_MULTIPATH:
                 pos = 0
                 while pos + 8 <= len(value):  # struct rtnexthop, then its attributes
@@ -124,19 +138,19 @@ class KernelRoutes:
                         break
                     for k, v in _attrs(value, pos + 8, pos + nh_len):
                         if k == _RTA_GATEWAY:
-                            hops.add(socket.inet_ntoa(v[:4]))
+                            hops.add(_addr(net, v))
                     pos += (nh_len + 3) & ~3
         return hops if dst == str(net.network_address) else set()
 
 
 class RouteEvents:
-    """The kernel's own announcements of FIB changes (netlink group RTMGRP_IPV4_ROUTE) in one
-    namespace: queued in the socket, so a change between two polls is not missed even when the
-    poller is scheduled late."""
+    """The kernel's own announcements of FIB changes (netlink group RTMGRP_IPV4_ROUTE, or
+    RTMGRP_IPV6_ROUTE for ipv6) in one namespace: queued in the socket, so a change between two
+    polls is not missed even when the poller is scheduled late."""
 
-    def __init__(self, sock: socket.socket):
+    def __init__(self, sock: socket.socket, ipv6: bool = False):
         self.sock = sock
-        self.sock.bind((0, _RTMGRP_IPV4_ROUTE))
+        self.sock.bind((0, _RTMGRP_IPV6_ROUTE if ipv6 else _RTMGRP_IPV4_ROUTE))
         self.sock.setblocking(False)
 
     @staticmethod
@@ -164,23 +178,24 @@ class RouteEvents:
 
 
 def _dst(msg: bytes, net) -> bool:
-    if len(msg) < 12 or msg[1] != net.prefixlen:
+    if len(msg) < 12 or msg[0] != _family(net) or msg[1] != net.prefixlen:
         return False
-    return any(kind == _RTA_DST and socket.inet_ntoa(value[:4]) == str(net.network_address)
+    return any(kind == _RTA_DST and _addr(net, value) == str(net.network_address)
                for kind, value in _attrs(msg, 12, len(msg)))
 
 
 class PathWatch(threading.Thread):
     """Polls the router every `period` s for node `proto`'s path (BIRD protocol name) to `prefix`
     through gateway `gateway`: counts the polls where the RIB or the FIB lacked it, keeps when
-    (unix time) they first and last did, and the longest gap between two polls."""
+    (unix time) they first and last did, and the longest gap between two polls. An IPv6 prefix
+    takes the node's IPv6 address as gateway."""
 
     def __init__(self, bird_ctl: Path, netlink: socket.socket, events: socket.socket,
                  prefix: str, proto: str, gateway: str, period: float = 0.010):
         super().__init__(daemon=True)
         self.bird = BirdSocket(bird_ctl)
         self.kernel = KernelRoutes(netlink)
-        self.events = RouteEvents(events)
+        self.events = RouteEvents(events, ipaddress.ip_network(prefix).version == 6)
         self.fib_changes = self.fib_changes_without = 0  # kernel FIB changes of the prefix
         self.prefix, self.proto, self.gateway, self.period = prefix, proto, gateway, period
         self.polls = self.rib_missing = self.fib_missing = self.errors = 0

@@ -101,7 +101,53 @@ def dataplane_healthcheck_argv(node_addr: str, interval_s: float, fast_s: float,
     cmd = (f"{dig} @192.0.2.53 probe.health.test. A +tries=1 +time={timeout_s} +short | "
            f"grep -qx {HEALTH_ADDR} && {dig} @192.0.2.53 www.example.test. A +tries=1 "
            f"+time={timeout_s} +short | grep -qx 192.0.2.80")
+    return _healthcheck_argv(PREFIX, node_addr, cmd, interval_s, fast_s, rise, fall, timeout_s)
+
+
+def _healthcheck_argv(prefix, next_hop, cmd, interval_s, fast_s, rise, fall, timeout_s):
     return ["/usr/bin/python3", "-m", "exabgp", "healthcheck", "--silent", "--no-ip-setup",
-            "--withdraw-on-down", "--ip", PREFIX, "--next-hop", node_addr, "--cmd", cmd,
+            "--withdraw-on-down", "--ip", prefix, "--next-hop", next_hop, "--cmd", cmd,
             "--interval", str(interval_s), "--fast-interval", str(fast_s), "--rise", str(rise),
             "--fall", str(fall), "--timeout", str(timeout_s)]
+
+
+# Runs each argv of ARGVS as a child sharing this one's stdin/stdout (ExaBGP's pipe; every
+# line the healthcheck writes is far below PIPE_BUF, so their lines never interleave), each
+# killed with this process (PR_SET_PDEATHSIG: a SIGKILLed parent, the sidecar-killed fault,
+# leaves none behind); when one ends, the others are ended and this exits.
+_BOTH = """import ctypes, os, signal, subprocess, sys
+ARGVS = %r
+libc = ctypes.CDLL(None)
+def die_with_parent():
+    libc.prctl(1, signal.SIGKILL)
+procs = [subprocess.Popen(a, preexec_fn=die_with_parent) for a in ARGVS]
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+try:
+    os.wait()
+finally:
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+"""
+
+
+def dataplane_healthcheck6_argv(workdir: Path, node_addr: str, node_addr6: str,
+                                interval_s: float, fast_s: float, rise: int, fall: int,
+                                timeout_s: int) -> list[str]:
+    """The healthcheck on a node of DataPlane(ipv6=True): ExaBGP's healthcheck announces one
+    next hop for all its --ip, and an IPv6 route cannot take the IPv4 session's, so two under
+    one ExaBGP child, as an operator would run them: the IPv4 one of dataplane_healthcheck_argv
+    and an IPv6 one asking the same two questions at the IPv6 anycast address, announcing
+    2001:db8:53::53/128 next-hop the node's IPv6 address (what our sidecar's second route is).
+    The pair's script is written into workdir (the node's: exabgp.conf takes plain words)."""
+    from labkit.dataplane import ANYCAST6, PREFIX6
+    dig = which("dig")
+    cmd6 = (f"{dig} @{ANYCAST6} probe.health.test. A +tries=1 +time={timeout_s} +short | "
+            f"grep -qx {HEALTH_ADDR} && {dig} @{ANYCAST6} www.example.test. A +tries=1 "
+            f"+time={timeout_s} +short | grep -qx 192.0.2.80")
+    argvs = [dataplane_healthcheck_argv(node_addr, interval_s, fast_s, rise, fall, timeout_s),
+             _healthcheck_argv(PREFIX6, node_addr6, cmd6, interval_s, fast_s, rise, fall,
+                               timeout_s)]
+    script = Path(workdir) / "healthcheck_pair.py"
+    script.write_text(_BOTH % (argvs,))
+    return ["/usr/bin/python3", str(script)]

@@ -2,9 +2,10 @@
 """Draws the impact bench's figures: for each fault, the clients' answered and failed queries
 per 100 ms around the fault (t = 0), one panel per checker, side by side, as
 OUTDIR/impact-FAULT.png. Input: the JSON tests/bench/run impact writes ({checker: {fault:
-[[t, answered, failed], ...]}}). Debian's python3-matplotlib; run by /usr/bin/python3.
+[[t, answered, failed], ...]}}). Debian's python3-matplotlib; run by /usr/bin/python3. FAMILY
+(optional, e.g. IPv6) goes into each figure's title.
 
-  /usr/bin/python3 tests/bench/plot_impact.py build/bench/impact-series.json deploy/docs
+  /usr/bin/python3 tests/bench/plot_impact.py build/bench/impact-series.json deploy/docs [FAMILY]
 """
 import json
 import sys
@@ -19,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 def main(argv):
     series = json.loads(Path(argv[1]).read_text())
     outdir = Path(argv[2])
+    family = f" over {argv[3]}" if len(argv) > 3 else ""
     checkers = [c for c in series if series[c]]
     faults = sorted({f for c in checkers for f in series[c]})
     written = []
@@ -39,7 +41,8 @@ def main(argv):
             ax.tick_params(labelsize=7)
         axes[0][0].set_ylabel("queries per 100 ms", fontsize=8)
         axes[0][0].legend(fontsize=7, loc="lower left")
-        fig.suptitle(f"{fault}: 1,000 queries/s, 3 nodes, fault on node 1 at t = 0", fontsize=9)
+        fig.suptitle(f"{fault}: 1,000 queries/s{family}, 3 nodes, fault on node 1 at t = 0",
+                     fontsize=9)
         fig.tight_layout()
         path = outdir / f"impact-{fault}.png"
         fig.savefig(path, dpi=80)

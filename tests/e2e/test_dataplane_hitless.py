@@ -12,6 +12,13 @@ its control socket and the kernel FIB over netlink, labkit/routerwatch.py).
   withdraws it at the router within one interval of its start (learnt from the previous status
   file), node 3's anycast path untouched. Negative control: the previous status file deleted
   before the restart (the documented limit) and the route stays announced.
+- Both families (ACS_HITLESS_IPV6=0: IPv4 only): the plane is DataPlane(ipv6=True), each node
+  announcing 2001:db8:53::53/128 beside 192.0.2.53/32 (one service, two routes), IPv6 clients
+  loading the IPv6 anycast address at QPS6 beside the IPv4 ones, a second watcher on the IPv6
+  path (BIRD's RIB for it, the kernel's IPv6 FIB): the same assertions for IPv6 as for IPv4
+  (no IPv6 query lost, the IPv6 path never missing during the kills, the kept IPv6 path
+  untouched when node 3's other prefix goes), and the negative control's watcher sees the IPv6
+  path missing too (RISING withdraws both routes).
 
 ExaBGP's respawn limit, read in its source (exabgp/reactor/api/processes.py, the same code in
 4.2.21, 4.2.25 and 5.0.15): each start of the child, the first included, is counted under
@@ -37,6 +44,8 @@ from labkit import sidecar as sc
 SCHEDULE = dict(interval_ms=1000, fast_interval_ms=200, timeout_ms=500, rise=2, fall=3)
 KILLS = int(os.environ.get("ACS_HITLESS_KILLS", "3"))
 QPS = 1000
+IPV6 = os.environ.get("ACS_HITLESS_IPV6", "1") != "0"
+QPS6 = 500  # the IPv6 clients, beside QPS of IPv4 ones (a shared 2-core machine)
 NOISE = 3  # stray losses of a shared 2-core machine (test_dataplane_planned.py), about 1 in 10^5
 DROPPED = "192.0.2.54/32"
 POSSIBLE, WHY = dpl.netns_possible()
@@ -94,7 +103,7 @@ class HitlessOnTheDataPlane(e2e.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = cls.class_workdir("acs-dataplane-hitless-")
-        cls.dp = Lab(cls.dir, sidecar_bin=sidecar_bin(), **SCHEDULE)
+        cls.dp = Lab(cls.dir, sidecar_bin=sidecar_bin(), ipv6=IPV6, **SCHEDULE)
         cls.dp.__enter__()
         # Every start of each node's child so far, for ExaBGP's respawn limit (one per ExaBGP).
         cls.starts = {}
@@ -118,7 +127,8 @@ class HitlessOnTheDataPlane(e2e.TestCase):
     def watch(self, n, prefix=dpl.PREFIX) -> routerwatch.PathWatch:
         netlink = dpl.in_netns(self.dp.router_ns, routerwatch.KernelRoutes.open_here)
         events = dpl.in_netns(self.dp.router_ns, routerwatch.RouteEvents.open_here)
-        w = routerwatch.PathWatch(self.dp.router.ctl, netlink, events, prefix, n.name, n.addr)
+        gateway = n.addr6 if prefix == dpl.PREFIX6 else n.addr
+        w = routerwatch.PathWatch(self.dp.router.ctl, netlink, events, prefix, n.name, gateway)
         w.start()
         self.addCleanup(w.stop)
         wait_until(lambda: w.polls > 10, 5, "the router watcher running")
@@ -156,14 +166,19 @@ class HitlessOnTheDataPlane(e2e.TestCase):
         return times
 
     def kills_under_load(self, n, kills: int):
-        """`kills` SIGKILLs of n's sidecar under 1,000 queries/s, the router watched throughout:
-        (load summary, watcher, seconds of the run)."""
+        """`kills` SIGKILLs of n's sidecar under 1,000 queries/s (and QPS6 over IPv6), the router
+        watched throughout: (load summary, watcher, seconds of the run, IPv6 load summary,
+        IPv6 watcher; both None without IPV6)."""
         w = self.watch(n)
+        w6 = self.watch(n, dpl.PREFIX6) if IPV6 else None
         self.up_s = []
         times = self.plan(n, kills)
         seconds = times[-1] + SLOT_S + 1.0 - time.time()
         p = self.dp.load(QPS, seconds)
+        p6 = self.dp.load(QPS6, seconds, server=dpl.ANYCAST6) if IPV6 else None
         dpl.read_load_start(p)
+        if p6:
+            dpl.read_load_start(p6)
         t0 = time.time()
         self.kills_at = []  # s since the load's start, to read its bad_at against
         for at in times:
@@ -172,43 +187,69 @@ class HitlessOnTheDataPlane(e2e.TestCase):
             self.kill_and_wait_up(n, at)
         last_up = time.time()
         _, summary = dpl.read_load(p, seconds + 30)
+        summary6 = dpl.read_load(p6, seconds + 30)[1] if p6 else None
         w.stop()
+        if w6:
+            w6.stop()
         self.assertLess(last_up, t0 + seconds - 0.5, "the load ended before the last restart")
-        return summary, w, last_up - t0
+        return summary, w, last_up - t0, summary6, w6
 
     def test_sidecar_killed_repeatedly_loses_no_query_and_no_path(self):
         n = self.dp.nodes[0]
-        summary, w, took = self.kills_under_load(n, KILLS)
+        summary, w, took, summary6, w6 = self.kills_under_load(n, KILLS)
         bad = len(summary.get("bad_at", []))
         print(f"{KILLS} SIGKILLs of {n.name}'s sidecar in {took:.1f} s (at {self.kills_at} s, "
               f"each successor up {min(self.up_s):.2f}-{max(self.up_s):.2f} s after its kill): "
-              f"{bad} of {summary['sent']} queries failed or lost; {w.summary()}", flush=True)
-        self.assertEqual(w.missing(), 0, "the router lost the node's path during a restart")
-        # The polls run every 10 ms at nice -10, but a shared 2-core machine can still delay
-        # one (gaps above 50 ms are kept); the kernel's change announcements, counted in
-        # missing(), cover such gaps. This only asserts the watcher was alive throughout.
-        self.assertLessEqual(w.max_gap, 0.5, f"the watcher stalled: gaps (unix time, s) "
-                             f"{w.long_gaps[:10]}")
-        self.assertLessEqual(bad, NOISE, f"kills at {self.kills_at} s, bad queries (s, what) "
-                             f"{summary.get('bad_at', [])[:20]}")
+              f"IPv4: {bad} of {summary['sent']} queries failed or lost; {w.summary()}",
+              flush=True)
+        families = [("IPv4", summary, w)]
+        if IPV6:
+            print(f"IPv6 ({dpl.PREFIX6}): {len(summary6.get('bad_at', []))} of "
+                  f"{summary6['sent']} queries failed or lost; {w6.summary()}", flush=True)
+            families.append(("IPv6", summary6, w6))
+        for fam, s, watcher in families:
+            self.assertEqual(watcher.missing(), 0,
+                             f"the router lost the node's {fam} path during a restart")
+            # The polls run every 10 ms at nice -10, but a shared 2-core machine can still
+            # delay one (gaps above 50 ms are kept); the kernel's change announcements,
+            # counted in missing(), cover such gaps. This only asserts the watcher was alive
+            # throughout.
+            self.assertLessEqual(watcher.max_gap, 0.5, f"the {fam} watcher stalled: gaps (unix "
+                                 f"time, s) {watcher.long_gaps[:10]}")
+            self.assertLessEqual(len(s.get("bad_at", [])), NOISE,
+                                 f"{fam}: kills at {self.kills_at} s, bad queries (s, what) "
+                                 f"{s.get('bad_at', [])[:20]}")
         transitions = [(t["from"], t["to"]) for t in self.service(n)["transitions"]]
         self.assertEqual(transitions, [("init", "rising"), ("rising", "up")])
         self.assertEqual(self.dp.router.fib_nexthops(), self.dp.all_nexthops())
+        if IPV6:
+            self.assertEqual(self.dp.router.fib_nexthops(dpl.PREFIX6), self.dp.all_nexthops6())
 
     def test_zz_negative_control_rising_withdraw_loses_the_path(self):
         # Named to run last: it leaves node 1's sidecar in the 0.1 behaviour until the next kill.
         n = self.dp.nodes[0]
         edit_config(n, lambda c: c["exabgp"].update(hitless_restart=False))
         try:
-            summary, w, _ = self.kills_under_load(n, 1)
+            summary, w, _, summary6, w6 = self.kills_under_load(n, 1)
         finally:
             edit_config(n, lambda c: c["exabgp"].update(hitless_restart=True))
-        print(f"hitless_restart false, 1 SIGKILL: {len(summary.get('bad_at', []))} of "
+        print(f"hitless_restart false, 1 SIGKILL: IPv4: {len(summary.get('bad_at', []))} of "
               f"{summary['sent']} queries failed or lost; {w.summary()}", flush=True)
-        self.assertGreater(w.rib_missing, 0, "the watcher cannot see a withdraw: it is blind")
-        self.assertGreater(w.fib_missing, 0, "the watcher cannot see the FIB lose the path")
-        self.assertGreater(w.fib_changes_without, 0, "the kernel's announcements show no hole")
+        watchers = [("IPv4", w)]
+        if IPV6:
+            print(f"hitless_restart false, IPv6: {len(summary6.get('bad_at', []))} of "
+                  f"{summary6['sent']} queries failed or lost; {w6.summary()}", flush=True)
+            watchers.append(("IPv6", w6))
+        for fam, watcher in watchers:
+            self.assertGreater(watcher.rib_missing, 0,
+                               f"the {fam} watcher cannot see a withdraw: it is blind")
+            self.assertGreater(watcher.fib_missing, 0,
+                               f"the {fam} watcher cannot see the FIB lose the path")
+            self.assertGreater(watcher.fib_changes_without, 0,
+                               f"the kernel's {fam} announcements show no hole")
         self.dp.wait_fib(self.dp.all_nexthops(), 10)
+        if IPV6:
+            self.dp.wait_fib(self.dp.all_nexthops6(), 10, prefix=dpl.PREFIX6)
 
     def restart_without_route(self, n, forget: bool) -> tuple:
         """Drops DROPPED from n's configuration and restarts its sidecar (after deleting its
@@ -218,6 +259,7 @@ class HitlessOnTheDataPlane(e2e.TestCase):
                    10, f"{DROPPED} from {n.name} at the router")
         gone = self.watch(n, DROPPED)
         kept = self.watch(n)
+        kept6 = self.watch(n, dpl.PREFIX6) if IPV6 else None
         edit_config(n, lambda c: c["services"][0].update(
             routes=[r for r in c["services"][0]["routes"] if r["prefix"] != DROPPED]))
         at = kill_time(self.starts[n.k], time.time() + 1.0)
@@ -232,6 +274,9 @@ class HitlessOnTheDataPlane(e2e.TestCase):
         _, summary = dpl.read_load(p, SLOT_S + 30)
         gone.stop()
         kept.stop()
+        if kept6:
+            kept6.stop()
+        self.kept6 = kept6
         return gone, kept, started, summary
 
     def test_route_dropped_between_instances_is_withdrawn_within_one_interval(self):
@@ -247,6 +292,9 @@ class HitlessOnTheDataPlane(e2e.TestCase):
         self.assertLess(rib_ms, SCHEDULE["interval_ms"])
         self.assertLess(fib_ms, SCHEDULE["interval_ms"])
         self.assertEqual(kept.missing(), 0, "the kept route was lost during the restart")
+        if IPV6:
+            print(f"kept IPv6 path ({dpl.PREFIX6}): {self.kept6.summary()}", flush=True)
+            self.assertEqual(self.kept6.missing(), 0, "the kept IPv6 route was lost")
         self.assertLessEqual(bad, NOISE, f"kill at {self.kills_at} s, bad queries (s, what) "
                              f"{summary.get('bad_at', [])[:20]}")
         self.assertIn("stale_route", n.exabgp.child_stderr())
@@ -264,6 +312,8 @@ class HitlessOnTheDataPlane(e2e.TestCase):
         self.assertIsNone(gone.rib_gone_at, "the route went without the previous status file")
         self.assertIsNone(gone.fib_gone_at, "the route left the FIB without the status file")
         self.assertEqual(kept.missing(), 0)
+        if IPV6:
+            self.assertEqual(self.kept6.missing(), 0, "the kept IPv6 route was lost")
 
 
 if __name__ == "__main__":
