@@ -7,7 +7,9 @@ timeout, a soft failure, judged at fast_interval_ms exactly as before; only conn
 is confirmed faster.
 
 Window: 30 s in CI; ACS_LOSS_SECONDS=120 for a full 120 s run.
-Negative control (always run): 60% loss on the same node withdraws it within 20 s.
+Negative control (always run): 90% loss on the same node withdraws it within 20 s (60% did
+within 2-9 s in most runs, but not within 20 s in one: `fall` timeouts in a row are a matter of
+chance there).
 About 75 s in CI. Skips, saying why, where network namespaces cannot be made."""
 import os
 import time
@@ -58,7 +60,7 @@ class DataplaneLoss(e2e.TestCase):
             t_end = time.monotonic() + SECONDS
             while time.monotonic() < t_end:
                 self.assertIn(n.addr, dp.router.fib_nexthops(), "node 1 withdrawn under 2% loss")
-                self.assertNotIn(("falling", "down"), transitions(n)[before:])
+                self.assertNotIn("down", [to for _, to in transitions(n)[before:]])
                 time.sleep(0.2)
             _, summary = dpl.read_load(load, SECONDS + 30)
             seen, dropped = dpl.udp53_counts(n.ns)
@@ -72,20 +74,21 @@ class DataplaneLoss(e2e.TestCase):
             # tests beside this one once made 7% of them late or lost), which is not the fault.
             self.assertTrue(0.008 <= dropped / seen <= 0.035,
                             f"the rule dropped {dropped} of {seen}, not about 2%")
-            self.assertNotIn(("falling", "down"), transitions(n)[before:])
+            # Down from falling, or from degraded (the recursion check can degrade first).
+            self.assertNotIn("down", [to for _, to in transitions(n)[before:]])
             self.assertEqual(dp.router.fib_nexthops(), everyone)
 
             # Negative control: the same assertions fail under heavy loss. The withdraw is read
             # at the RIB (out of the FIB alone could be a degrade: the recursion check degrades),
             # then in the status file, which may trail the router by its write spacing.
-            dpl.udp53_loss(n.ns, 60)
+            dpl.udp53_loss(n.ns, 90)
             t0 = time.monotonic()
             wait_until(lambda: n.name not in dp.router.rib_paths(), 20,
-                       "node 1 withdrawn under 60% loss (negative control)")
-            print(f"NEGATIVE CONTROL: 60% loss withdrew node 1 after "
+                       "node 1 withdrawn under 90% loss (negative control)")
+            print(f"NEGATIVE CONTROL: 90% loss withdrew node 1 after "
                   f"{time.monotonic() - t0:.1f} s")
-            wait_until(lambda: ("falling", "down") in transitions(n)[before:], 5,
-                       "the status file's falling -> down after the withdraw")
+            wait_until(lambda: "down" in [to for _, to in transitions(n)[before:]], 5,
+                       "the status file's transition to down after the withdraw")
             dpl.udp53_loss(n.ns, 0)
 
 
