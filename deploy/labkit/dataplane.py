@@ -178,6 +178,15 @@ def _ip(*args: str) -> None:
         raise RuntimeError(f"`ip {' '.join(args)}` failed: {(out.stderr or out.stdout).strip()}")
 
 
+def veth(a_ns: str, a: str, a_addr: str, b_ns: str, b: str, b_addr: str) -> None:
+    """A veth pair from namespace a_ns (device a, address a_addr/30) to b_ns (b, b_addr/30), up."""
+    _ip("link", "add", a, "netns", a_ns, "type", "veth", "peer", "name", b, "netns", b_ns)
+    _ip("-n", a_ns, "addr", "add", a_addr + "/30", "dev", a)
+    _ip("-n", b_ns, "addr", "add", b_addr + "/30", "dev", b)
+    _ip("-n", a_ns, "link", "set", a, "up")
+    _ip("-n", b_ns, "link", "set", b, "up")
+
+
 # --- the daemons, namespace-aware ------------------------------------------------------------
 class NsUnbound(Unbound):
     """Unbound on the anycast address inside a node namespace, open to the clients' network."""
@@ -553,12 +562,7 @@ class DataPlane:
         r, c = self.router_ns, self.client_ns
         for name in [r, c] + [n.ns for n in self.nodes] + ([self.etcd_ns] if self.etcd else []):
             self._netns(name)
-        _ip("link", "add", "r-c", "netns", r, "type", "veth", "peer", "name", "c-r", "netns", c)
-        _ip("-n", r, "addr", "add", CLIENT_GW + "/24", "dev", "r-c")
-        _ip("-n", c, "addr", "add", CLIENT_ADDR + "/24", "dev", "c-r")
-        _ip("-n", r, "link", "set", "r-c", "up")
-        _ip("-n", c, "link", "set", "c-r", "up")
-        _ip("-n", c, "route", "add", "192.0.2.0/24", "via", CLIENT_GW)
+        self._client_link()
         out = run(["ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv4.ip_forward=1",
                    "net.ipv4.fib_multipath_hash_policy=1"], timeout=10)
         if out.returncode != 0:
@@ -566,13 +570,7 @@ class DataPlane:
         if self.ipv6:
             self._ipv6_client()
         for n in self.nodes:
-            here, there = f"r-n{n.k}", f"n{n.k}-r"
-            _ip("link", "add", here, "netns", r, "type", "veth", "peer", "name", there,
-                "netns", n.ns)
-            _ip("-n", r, "addr", "add", n.router_side + "/30", "dev", here)
-            _ip("-n", n.ns, "addr", "add", n.addr + "/30", "dev", there)
-            _ip("-n", r, "link", "set", here, "up")
-            _ip("-n", n.ns, "link", "set", there, "up")
+            veth(r, f"r-n{n.k}", n.router_side, n.ns, f"n{n.k}-r", n.addr)
             _ip("-n", n.ns, "addr", "add", PREFIX, "dev", "lo")
             _ip("-n", n.ns, "route", "add", "198.51.100.0/24", "via", n.router_side)
             if self.etcd:
@@ -616,6 +614,16 @@ class DataPlane:
         _ip("-n", n.ns, "addr", "add", n.addr6 + "/64", "dev", f"n{n.k}-r", "nodad")
         _ip("-n", n.ns, "addr", "add", PREFIX6, "dev", "lo")
         _ip("-n", n.ns, "-6", "route", "add", CLIENT6_NET, "via", n.router_side6)
+
+    def _client_link(self) -> None:
+        """The client's veth to the router (CLIENT_GW) and its route to the anycast range."""
+        r, c = self.router_ns, self.client_ns
+        _ip("link", "add", "r-c", "netns", r, "type", "veth", "peer", "name", "c-r", "netns", c)
+        _ip("-n", r, "addr", "add", CLIENT_GW + "/24", "dev", "r-c")
+        _ip("-n", c, "addr", "add", CLIENT_ADDR + "/24", "dev", "c-r")
+        _ip("-n", r, "link", "set", "r-c", "up")
+        _ip("-n", c, "link", "set", "c-r", "up")
+        _ip("-n", c, "route", "add", "192.0.2.0/24", "via", CLIENT_GW)
 
     def wait_fleet(self, timeout: float = 30) -> None:
         """Polls until every node's status file shows the whole fleet present and none out. A

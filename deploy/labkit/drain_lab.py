@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .common import Proc, run, wait_until
-from .dataplane import (CLIENT_ADDR, CLIENT_GW, NODE_ASN, PREFIX, Bird, DataPlane, Node,
-                        NsExaBGP, RouterView, _ip, _ns_argv)
+from .dataplane import (NODE_ASN, PREFIX, Bird, DataPlane, Node, NsExaBGP, RouterView, _ip,
+                        _ns_argv, veth)
 
 TCP_DELAY_PY = Path(__file__).resolve().parent / "tcp_delay.py"
 DELAY_MS = 300
@@ -127,36 +127,24 @@ class TwoRouterPlane(DataPlane):
                                 "bird2")
         self.relay = BgpDelay(self.relay_ns, self.workdir, delay_ms)
 
-    def _veth(self, a_ns: str, a: str, a_addr: str, b_ns: str, b: str, b_addr: str) -> None:
-        _ip("link", "add", a, "netns", a_ns, "type", "veth", "peer", "name", b, "netns", b_ns)
-        _ip("-n", a_ns, "addr", "add", a_addr + "/30", "dev", a)
-        _ip("-n", b_ns, "addr", "add", b_addr + "/30", "dev", b)
-        _ip("-n", a_ns, "link", "set", a, "up")
-        _ip("-n", b_ns, "link", "set", b, "up")
-
     def up(self, timeout: float = 60) -> None:
         r1, r2, x, c = self.router_ns, self.router2_ns, self.relay_ns, self.client_ns
         n1, n2 = self.nodes
         for name in [r1, r2, x, c, n1.ns, n2.ns]:
             self._netns(name)
-        _ip("link", "add", "r-c", "netns", r1, "type", "veth", "peer", "name", "c-r", "netns", c)
-        _ip("-n", r1, "addr", "add", CLIENT_GW + "/24", "dev", "r-c")
-        _ip("-n", c, "addr", "add", CLIENT_ADDR + "/24", "dev", "c-r")
-        _ip("-n", r1, "link", "set", "r-c", "up")
-        _ip("-n", c, "link", "set", "c-r", "up")
-        _ip("-n", c, "route", "add", "192.0.2.0/24", "via", CLIENT_GW)
+        self._client_link()
         for ns in (r1, r2):
             out = run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"],
                       timeout=10)
             if out.returncode != 0:
                 raise RuntimeError(f"sysctl in {ns}: {out.stderr.strip()}")
-        self._veth(r1, "r-r2", R1_DATA, r2, "r2-r", R2_DATA)
-        self._veth(r1, "r-x", R1_BGP, x, "x-r", X_R1)
-        self._veth(x, "x-r2", X_R2, r2, "r2-x", R2_BGP)
+        veth(r1, "r-r2", R1_DATA, r2, "r2-r", R2_DATA)
+        veth(r1, "r-x", R1_BGP, x, "x-r", X_R1)
+        veth(x, "x-r2", X_R2, r2, "r2-x", R2_BGP)
         # Replies of node 2 to the client: through R2, then R1.
         _ip("-n", r2, "route", "add", "198.51.100.0/24", "via", R1_DATA)
         for n, ns in ((n1, r1), (n2, r2)):
-            self._veth(ns, f"r-n{n.k}", n.router_side, n.ns, f"n{n.k}-r", n.addr)
+            veth(ns, f"r-n{n.k}", n.router_side, n.ns, f"n{n.k}-r", n.addr)
             _ip("-n", n.ns, "addr", "add", PREFIX, "dev", "lo")
             _ip("-n", n.ns, "route", "add", "198.51.100.0/24", "via", n.router_side)
         self.relay.start()
